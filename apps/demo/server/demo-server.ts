@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const DEFAULT_ROOT = fileURLToPath(new URL('../../../dist/demo/browser/', import.meta.url));
+
+const types: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.png': 'image/png',
+  '.txt': 'text/plain; charset=utf-8',
+  '.map': 'application/json',
+};
+
+/** The run-time configuration the demo loads from `/config.json`. */
+export interface DemoConfig {
+  issuer: string;
+  clientId: string;
+  scope: string;
+  audience?: string;
+  audienceParameter?: 'resource' | 'audience';
+}
+
+/** Reads the demo's provider from the environment: no rebuild to point the demo elsewhere. */
+export function demoConfigFromEnv(env: NodeJS.ProcessEnv): DemoConfig {
+  const config: DemoConfig = {
+    issuer: env['LATCHKEY_ISSUER'] || 'http://localhost:4400',
+    clientId: env['LATCHKEY_CLIENT_ID'] || 'latchkey-demo',
+    scope: env['LATCHKEY_SCOPE'] || 'openid profile email offline_access',
+  };
+  if (env['LATCHKEY_AUDIENCE']) config.audience = env['LATCHKEY_AUDIENCE'];
+  const param = env['LATCHKEY_AUDIENCE_PARAMETER'];
+  if (param === 'resource' || param === 'audience') config.audienceParameter = param;
+  return config;
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    throw new Error(`demo: "${url}" is not an absolute URL (check LATCHKEY_ISSUER)`);
+  }
+}
+
+/**
+ * A strict Content-Security-Policy: scripts from this origin only, no inline script; styles from here
+ * or carrying this response's nonce (Angular's component styles); connections to this origin, the
+ * provider and the API only; never framed.
+ */
+function contentSecurityPolicy(nonce: string, connect: readonly string[], forms: readonly string[]): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    `style-src 'self' 'nonce-${nonce}'`,
+    "img-src 'self' data:",
+    "font-src 'self'",
+    `connect-src 'self' ${connect.join(' ')}`,
+    `form-action 'self' ${forms.join(' ')}`,
+    "base-uri 'self'",
+    "object-src 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+export interface DemoServerOptions {
+  port: number;
+  env: NodeJS.ProcessEnv;
+  /** The built demo (`ng build demo`). */
+  root?: string;
+}
+
+export async function startDemoServer(options: DemoServerOptions) {
+  const root = resolve(options.root ?? DEFAULT_ROOT);
+  const config = demoConfigFromEnv(options.env);
+  // Extra origins the page may talk to (the API; test providers), space-separated.
+  const extra = (options.env['DEMO_CONNECT_SRC'] ?? '').split(/\s+/).filter(Boolean).map(originOf);
+  const connect = [...new Set([originOf(config.issuer), ...extra])];
+  const indexHtml = await readFile(join(root, 'index.html'), 'utf8').catch(() => {
+    throw new Error(`demo: ${join(root, 'index.html')} is missing: run "npm run build" first`);
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (url.pathname === '/config.json') {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify(config));
+      return;
+    }
+    const file = normalize(join(root, decodeURIComponent(url.pathname)));
+    if (file.startsWith(root + sep) && extname(file) !== '' && (await stat(file).catch(() => undefined))?.isFile()) {
+      const hashed = /-[A-Z0-9]{8}\.(js|css)$/.test(file);
+      res.writeHead(200, {
+        'Content-Type': types[extname(file)] ?? 'application/octet-stream',
+        'Cache-Control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
+      });
+      res.end(req.method === 'HEAD' ? undefined : await readFile(file));
+      return;
+    }
+    if (extname(url.pathname) !== '') {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
+      return;
+    }
+    // Every app route gets the app; a fresh nonce per response for Angular's styles.
+    const nonce = randomBytes(16).toString('base64');
+    res.writeHead(200, {
+      'Content-Type': 'text/html; charset=utf-8',
+      // A signed-in page never comes back from a cache after logout.
+      'Cache-Control': 'no-store',
+      'Content-Security-Policy': contentSecurityPolicy(nonce, connect, [originOf(config.issuer)]),
+    });
+    res.end(req.method === 'HEAD' ? undefined : indexHtml.replace('<app-root>', `<app-root ngCspNonce="${nonce}">`));
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      console.error('demo: request failed:', error instanceof Error ? error.message : error);
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', resolvePromise);
+  });
+  return {
+    url: `http://localhost:${options.port}`,
+    config,
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+}

@@ -1,0 +1,212 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { exportJWK, generateKeyPair } from 'jose';
+import { Provider, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { authenticate, findAccount } from './accounts.ts';
+import { errorPage, loginPage, logoutPage, signedOutPage } from './pages.ts';
+
+export interface IdpOptions {
+  /** Port on 127.0.0.1; the issuer is `http://localhost:<port>`. */
+  readonly port: number;
+  /** ID and access token lifetime. */
+  readonly tokenTtlSeconds: number;
+  readonly refreshTtlSeconds: number;
+  /** Origin of the demo app: its `/callback` and `/` are the registered redirect URIs. */
+  readonly demoOrigin: string;
+}
+
+export interface Idp {
+  readonly issuer: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+export const DEMO_CLIENT_ID = 'latchkey-demo';
+const DEMO_SCOPE = 'openid profile email offline_access';
+
+/**
+ * The development OpenID Provider: oidc-provider with its own login page, a first-party demo client
+ * whose consent is implicit, and signing keys generated at start-up (tokens do not survive a restart).
+ */
+export async function startIdp(options: IdpOptions): Promise<Idp> {
+  const issuer = `http://localhost:${options.port}`;
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const signingKey = { ...(await exportJWK(privateKey)), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
+
+  const configuration: Configuration = {
+    clients: [
+      {
+        client_id: DEMO_CLIENT_ID,
+        client_name: 'Latchkey demo',
+        token_endpoint_auth_method: 'none',
+        application_type: 'web',
+        redirect_uris: [`${options.demoOrigin}/callback`],
+        post_logout_redirect_uris: [`${options.demoOrigin}/`],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        scope: DEMO_SCOPE,
+      },
+    ],
+    jwks: { keys: [signingKey] },
+    cookies: { keys: [randomBytes(32).toString('hex')] },
+    claims: {
+      openid: ['sub'],
+      profile: ['name'],
+      email: ['email', 'email_verified'],
+    },
+    // Like the hosted providers: profile claims in the ID token, not only from userinfo.
+    conformIdTokenClaims: false,
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource(ctx, form) {
+          ctx.type = 'html';
+          ctx.body = logoutPage(form);
+        },
+        postLogoutSuccessSource(ctx) {
+          ctx.type = 'html';
+          ctx.body = signedOutPage();
+        },
+      },
+    },
+    pkce: { required: () => true },
+    responseTypes: ['code'],
+    issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    clientBasedCORS: (_ctx, origin, client) => (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
+    findAccount: (_ctx, sub) => {
+      const account = findAccount(sub);
+      if (!account) return undefined;
+      return { accountId: sub, claims: () => ({ ...account.claims }) };
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    ttl: {
+      AccessToken: options.tokenTtlSeconds,
+      IdToken: options.tokenTtlSeconds,
+      RefreshToken: options.refreshTtlSeconds,
+      Grant: options.refreshTtlSeconds,
+      Session: options.refreshTtlSeconds,
+      Interaction: 600,
+      AuthorizationCode: 60,
+    },
+    renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = errorPage('Sign-in error', `${out.error}: ${out.error_description ?? ''}`);
+    },
+  };
+
+  const provider = new Provider(issuer, configuration);
+  provider.use(implicitConsentForOfflineAccess);
+  const oidc = provider.callback();
+
+  const server = createServer((req, res) => {
+    route(provider, req, res, oidc).catch((error: unknown) => {
+      console.error('idp: interaction failed:', error instanceof Error ? error.message : error);
+      if (!res.headersSent) send(res, 500, errorPage('Sign-in error', 'The sign-in could not be completed. Start again from the app.'));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', resolve);
+  });
+  return {
+    issuer,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * oidc-provider drops `offline_access` from a request without `prompt=consent` (OIDC Core §11).
+ * Hosted providers issue a refresh token for it all the same; for the first-party demo client,
+ * whose consent is implicit, ask for the consent prompt, which the interaction grants at once.
+ */
+async function implicitConsentForOfflineAccess(ctx: KoaContextWithOIDC, next: () => Promise<void>) {
+  if (ctx.path === '/auth' && ctx.method === 'GET') {
+    const params = new URLSearchParams(ctx.querystring);
+    const scope = params.get('scope')?.split(' ') ?? [];
+    const prompt = params.get('prompt')?.split(' ').filter(Boolean) ?? [];
+    if (
+      params.get('client_id') === DEMO_CLIENT_ID &&
+      scope.includes('offline_access') &&
+      !prompt.includes('none') &&
+      !prompt.includes('consent')
+    ) {
+      params.set('prompt', [...prompt, 'consent'].join(' '));
+      ctx.querystring = params.toString();
+    }
+  }
+  await next();
+}
+
+async function route(provider: Provider, req: IncomingMessage, res: ServerResponse, oidc: ReturnType<Provider['callback']>) {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const match = /^\/interaction\/([\w-]+)(\/login)?$/.exec(url.pathname);
+  if (!match) return oidc(req, res);
+
+  res.setHeader('Cache-Control', 'no-store');
+  const details = await provider.interactionDetails(req, res);
+  const client = await provider.Client.find(String(details.params['client_id']));
+  const clientName = client?.clientName ?? 'the app';
+  const action = `/interaction/${details.uid}/login`;
+
+  if (details.prompt.name === 'consent') {
+    // The demo client is first-party: consent is implicit, no second screen.
+    const grant = details.grantId
+      ? await provider.Grant.find(details.grantId)
+      : new provider.Grant({ accountId: details.session?.accountId, clientId: String(details.params['client_id']) });
+    if (!grant) throw new Error('grant not found');
+    const missing = details.prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {}))
+      grant.addResourceScope(indicator, scopes.join(' '));
+    const grantId = await grant.save();
+    return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  }
+
+  if (req.method === 'GET' && !match[2]) {
+    return send(res, 200, loginPage({ action, clientName }));
+  }
+  if (req.method === 'POST' && match[2]) {
+    const form = new URLSearchParams(await readBody(req));
+    if (form.has('cancel')) {
+      return provider.interactionFinished(
+        req,
+        res,
+        { error: 'access_denied', error_description: 'The user cancelled the sign-in.' },
+        { mergeWithLastSubmission: false },
+      );
+    }
+    const username = form.get('username') ?? '';
+    const account = authenticate(username, form.get('password') ?? '');
+    if (!account) {
+      return send(res, 401, loginPage({ action, clientName, username, error: 'Wrong username or password. Try again.' }));
+    }
+    return provider.interactionFinished(req, res, { login: { accountId: account.claims.sub } }, { mergeWithLastSubmission: false });
+  }
+  return send(res, 405, errorPage('Not allowed', 'Use the sign-in form.'));
+}
+
+function send(res: ServerResponse, status: number, html: string) {
+  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(html);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  let body = '';
+  for await (const chunk of req) {
+    body += chunk;
+    if (body.length > 10_000) throw new Error('request body too large');
+  }
+  return body;
+}

@@ -1,0 +1,65 @@
+import { defineConfig } from '@playwright/test';
+import { ports } from './tests/stack.ts';
+
+/**
+ * Debian's Chromium (never a downloaded browser), the real dev provider and the real demo,
+ * on ports of their own so the suite runs beside `npm start`.
+ */
+export default defineConfig({
+  testDir: './tests',
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: true,
+  workers: 2,
+  forbidOnly: !!process.env['CI'],
+  retries: 0,
+  reporter: [['list'], ['json', { outputFile: '../.test-results/e2e.json' }]],
+  use: {
+    baseURL: `http://localhost:${ports.demo}`,
+    browserName: 'chromium',
+    launchOptions: {
+      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+    trace: 'retain-on-failure',
+  },
+  webServer: [
+    {
+      command: 'node ../apps/idp/src/main.ts',
+      url: `http://localhost:${ports.idp}/.well-known/openid-configuration`,
+      env: { IDP_PORT: String(ports.idp), IDP_DEMO_ORIGIN: `http://localhost:${ports.demo}` },
+      reuseExistingServer: false,
+      stdout: 'ignore',
+    },
+    {
+      command: 'node ../apps/idp/src/main.ts',
+      url: `http://localhost:${ports.shortIdp}/.well-known/openid-configuration`,
+      env: {
+        IDP_PORT: String(ports.shortIdp),
+        IDP_TOKEN_TTL_SECONDS: String(ports.shortTtlSeconds),
+        IDP_DEMO_ORIGIN: `http://localhost:${ports.demo}`,
+      },
+      reuseExistingServer: false,
+      stdout: 'ignore',
+    },
+    {
+      command: 'node ../apps/demo/server/main.ts',
+      url: `http://localhost:${ports.demo}/config.json`,
+      env: {
+        DEMO_PORT: String(ports.demo),
+        LATCHKEY_ISSUER: `http://localhost:${ports.idp}`,
+        DEMO_CONNECT_SRC: `http://localhost:${ports.shortIdp}`,
+      },
+      reuseExistingServer: false,
+      stdout: 'ignore',
+    },
+  ],
+});

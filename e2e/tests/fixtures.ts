@@ -1,0 +1,97 @@
+import { test as base, expect, type Page } from '@playwright/test';
+import { demoOrigin, idpIssuer } from './stack.ts';
+
+/** A JWT, or anything shaped like one. */
+export const JWT_PATTERN = /eyJ[\w-]{5,}\.eyJ[\w-]{5,}\.[\w-]*/;
+
+interface Fixtures {
+  /** Every console message of the page, checked after each test: no token, no CSP violation. */
+  consoleMessages: string[];
+}
+
+export const test = base.extend<Fixtures>({
+  consoleMessages: [
+    async ({ context }, use) => {
+      const messages: string[] = [];
+      context.on('console', (message) => messages.push(`${message.type()}: ${message.text()}`));
+      context.on('weberror', (error) => messages.push(`pageerror: ${error.error().message}`));
+      await context.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (event) =>
+          console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`),
+        );
+      });
+      await use(messages);
+      expect(
+        messages.filter((m) => JWT_PATTERN.test(m)),
+        'no token in the console',
+      ).toEqual([]);
+      expect(
+        messages.filter((m) => /CSP violation|Content Security Policy/.test(m)),
+        'no CSP violation',
+      ).toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+export { expect };
+
+/** Signs in through the real dev provider's login page, from the demo's Log In button. */
+export async function signIn(page: Page, username = 'alice', password = username): Promise<void> {
+  await page.getByRole('button', { name: 'Log In', exact: true }).click();
+  await fillProviderLogin(page, username, password);
+  await expect(page.getByRole('button', { name: 'Log Out', exact: true })).toBeVisible();
+}
+
+export async function fillProviderLogin(page: Page, username: string, password: string): Promise<void> {
+  await page.waitForURL((url) => url.origin !== demoOrigin);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** localStorage and sessionStorage of the demo's origin, as one string. */
+export async function storageDump(page: Page): Promise<string> {
+  return page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } }));
+}
+
+/** Asserts that no token is in either storage, in the DOM, or anywhere Latchkey keeps a session. */
+export async function expectNoTokens(page: Page): Promise<void> {
+  const storage = await storageDump(page);
+  expect(storage).not.toMatch(JWT_PATTERN);
+  expect(storage).not.toContain('latchkey:');
+  expect(await page.content()).not.toMatch(JWT_PATTERN);
+}
+
+/** Counts the page's requests to a provider from now on. */
+export function countRequests(page: Page, origin = idpIssuer): { readonly count: number; readonly urls: string[] } {
+  const urls: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().startsWith(origin)) urls.push(request.url());
+  });
+  return {
+    get count() {
+      return urls.length;
+    },
+    urls,
+  };
+}
+
+/**
+ * Signs in at the provider but keeps the browser from loading the demo's /callback: the sign-in form
+ * is submitted on the browser's behalf (its cookies), its redirects followed up to the callback URL,
+ * which is returned unused (for replay and tampering tests).
+ */
+export async function captureCallback(page: Page): Promise<string> {
+  let captured = '';
+  const isLoginPost = (url: URL) => url.origin === idpIssuer && /^\/interaction\/[^/]+\/login$/.test(url.pathname);
+  await page.route(isLoginPost, async (route) => {
+    const response = await route.fetch();
+    captured = response.url();
+    await route.fulfill({ status: 200, contentType: 'text/plain', body: 'callback captured' });
+  });
+  await page.getByRole('button', { name: 'Log In', exact: true }).click();
+  await fillProviderLogin(page, 'alice', 'alice');
+  await expect.poll(() => captured).toMatch(/\/callback\?.*code=/);
+  await page.unroute(isLoginPost);
+  return captured;
+}

@@ -1,0 +1,122 @@
+import { captureCallback, countRequests, expect, expectNoTokens, fillProviderLogin, signIn, storageDump, test } from './fixtures.ts';
+import { ports, shortIdpIssuer } from './stack.ts';
+
+test.describe("the tutorial's session flow", () => {
+  test('logging in as alice shows Log Out and "Signed in as Alice Liddell"', async ({ page }) => {
+    await page.goto('/');
+    await expect(page.getByRole('link', { name: 'Latchkey' })).toBeVisible();
+    await signIn(page);
+    await expect(page.getByText('Signed in as Alice Liddell')).toBeVisible();
+    await expect(page.getByText(/Your session expires at/)).toBeVisible();
+    await expect(page).toHaveURL('/');
+    // The session is stored once, as Latchkey's record, never as raw token keys.
+    expect(await page.evaluate(() => Object.keys(localStorage))).toEqual(['latchkey:latchkey-demo']);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+  });
+
+  test('a reload stays signed in and makes no request to the provider', async ({ page }) => {
+    await page.goto('/');
+    await signIn(page);
+    const requests = countRequests(page);
+    await page.reload();
+    await expect(page.getByRole('button', { name: 'Log Out', exact: true })).toBeVisible();
+    await expect(page.getByText('Signed in as Alice Liddell')).toBeVisible();
+    expect(requests.urls).toEqual([]);
+  });
+
+  test('Log Out shows Log In and leaves no token in localStorage or sessionStorage', async ({ page }) => {
+    await page.goto('/');
+    await signIn(page);
+    await page.getByRole('button', { name: 'Log Out', exact: true }).click();
+    await expect(page.getByRole('button', { name: 'Log In', exact: true })).toBeVisible();
+    await expect(page.getByText('Signed in as')).toHaveCount(0);
+    await expectNoTokens(page);
+    await page.reload();
+    await expect(page.getByRole('button', { name: 'Log In', exact: true })).toBeVisible();
+  });
+
+  test("a wrong password gets the provider's message, and the demo stays signed out", async ({ page }) => {
+    await page.goto('/');
+    await page.getByRole('button', { name: 'Log In', exact: true }).click();
+    await fillProviderLogin(page, 'alice', 'not-her-password');
+    await expect(page.getByRole('alert')).toHaveText('Wrong username or password. Try again.');
+    await expect(page.getByText('development-only accounts', { exact: false })).toBeVisible();
+    await page.goto('/');
+    await expect(page.getByRole('button', { name: 'Log In', exact: true })).toBeVisible();
+    await expectNoTokens(page);
+  });
+
+  test('a callback with a tampered state is refused with a clear error, nothing stored', async ({ page }) => {
+    await page.goto('/');
+    const callback = new URL(await captureCallback(page));
+    callback.searchParams.set('state', `${callback.searchParams.get('state')}x`);
+    await page.goto(callback.href);
+    await expect(page.getByRole('alert')).toContainText('LATCHKEY_STATE_MISMATCH');
+    await expect(page.getByRole('button', { name: 'Log In', exact: true })).toBeVisible();
+    await expect(page).toHaveURL('/');
+    await expectNoTokens(page);
+  });
+
+  test('the same callback URL opened twice: the second is refused with a clear error, nothing stored', async ({ page, browser }) => {
+    await page.goto('/');
+    const callback = await captureCallback(page);
+    await page.goto(callback);
+    await expect(page.getByText('Signed in as Alice Liddell')).toBeVisible();
+    await page.getByRole('button', { name: 'Log Out', exact: true }).click();
+    await expect(page.getByRole('button', { name: 'Log In', exact: true })).toBeVisible();
+
+    await page.goto(callback);
+    await expect(page.getByRole('alert')).toContainText('LATCHKEY_STATE_MISMATCH');
+    await expect(page.getByRole('button', { name: 'Log In', exact: true })).toBeVisible();
+    await expectNoTokens(page);
+
+    // Replayed in another browser, where no sign-in was started: the same refusal.
+    const other = await browser.newPage();
+    await other.goto(callback);
+    await expect(other.getByRole('alert')).toContainText('LATCHKEY_STATE_MISMATCH');
+    await expectNoTokens(other);
+    await other.close();
+  });
+
+  test('cancelling at the provider (error=access_denied) shows a clear message, signed out, no loop', async ({ page }) => {
+    await page.goto('/');
+    const requests = countRequests(page);
+    await page.getByRole('button', { name: 'Log In', exact: true }).click();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByRole('alert')).toContainText('LATCHKEY_ACCESS_DENIED');
+    await expect(page.getByRole('button', { name: 'Log In', exact: true })).toBeVisible();
+    await expect(page).toHaveURL('/');
+    const afterError = requests.count;
+    await page.waitForTimeout(1_500);
+    expect(requests.count, 'no redirect back to the provider').toBe(afterError);
+    await expectNoTokens(page);
+  });
+
+  test('the callback removes code and state from the address bar and the history', async ({ page }) => {
+    await page.goto('/');
+    await signIn(page);
+    expect(page.url()).not.toMatch(/code=|state=/);
+    expect(await page.evaluate(() => history.length)).toBeGreaterThan(0);
+    await page.goBack();
+    expect(page.url()).not.toMatch(/code=|state=/);
+  });
+});
+
+test.describe('expiry', () => {
+  test('a token that expires while the page is open flips the page to Log In by itself', async ({ page }) => {
+    // The demo without offline_access, against the provider whose tokens live a few seconds.
+    await page.route('**/config.json', (route) =>
+      route.fulfill({ json: { issuer: shortIdpIssuer, clientId: 'latchkey-demo', scope: 'openid profile email' } }),
+    );
+    await page.goto('/');
+    await signIn(page);
+    const expiresText = await page.locator('time').getAttribute('datetime');
+    expect(expiresText).toBeTruthy();
+    const signedInAt = Date.now();
+    await expect(page.getByRole('button', { name: 'Log In', exact: true })).toBeVisible({ timeout: (ports.shortTtlSeconds + 5) * 1000 });
+    const elapsedMs = Date.now() - signedInAt;
+    expect(elapsedMs).toBeLessThan((ports.shortTtlSeconds + 2) * 1000);
+    await expect(page.getByText('Signed in as')).toHaveCount(0);
+    expect(await storageDump(page)).not.toContain('latchkey:');
+  });
+});

@@ -1,0 +1,89 @@
+import { LatchkeyConfigError } from './errors.ts';
+import { localStore, type SessionStore } from './session-store.ts';
+import { isAllowedEndpoint } from './transport.ts';
+
+/** What an app tells Latchkey about its provider. Only `issuer` and `clientId` are required. */
+export interface LatchkeyConfig {
+  /** The provider's issuer identifier, e.g. `https://TENANT.auth0.com/` (exactly as its discovery document says). */
+  readonly issuer: string;
+  /** The public client's `client_id`. */
+  readonly clientId: string;
+  /** The registered redirect URI. Default: `<origin>/callback`. Never built from the current URL. */
+  readonly redirectUri?: string;
+  /** Where the provider returns after RP-initiated logout. Default: `<origin>/`. */
+  readonly postLogoutRedirectUri?: string;
+  /** Default: `openid profile email`. `openid` is always sent. Add `offline_access` for a refresh token. */
+  readonly scope?: string;
+  /** The API the access token is for (RFC 8707 `resource`; Auth0's `audience`). */
+  readonly audience?: string;
+  /** How `audience` is sent. Default: `audience` for `*.auth0.com` issuers, else `resource`. */
+  readonly audienceParameter?: 'resource' | 'audience';
+  /** Where the session is kept. Default: {@link localStore}, as in the tutorial. */
+  readonly store?: SessionStore;
+}
+
+export interface ResolvedConfig {
+  readonly issuer: URL;
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly postLogoutRedirectUri: string;
+  readonly scope: string;
+  readonly audience: string | undefined;
+  readonly audienceParameter: 'resource' | 'audience';
+  readonly store: SessionStore;
+  /** Key under which the session is stored. */
+  readonly storeKey: string;
+}
+
+function fail(message: string): never {
+  throw new LatchkeyConfigError(`Latchkey configuration: ${message}`);
+}
+
+function absoluteUrl(name: string, value: unknown): URL {
+  if (typeof value !== 'string' || value === '') fail(`"${name}" must be a non-empty URL string.`);
+  const url = URL.parse(value);
+  if (!url) fail(`"${name}" must be an absolute URL with a scheme, e.g. https://login.example.com/ (got "${value}").`);
+  if (!isAllowedEndpoint(url)) fail(`"${name}" must use https: (plain http: only on localhost), got "${url.origin}".`);
+  return url;
+}
+
+/**
+ * Checks a configuration once, where it is given, so mistakes surface at start-up, not at sign-in.
+ *
+ * @throws LatchkeyConfigError (`LATCHKEY_CONFIG_INVALID`)
+ */
+export function resolveConfig(config: LatchkeyConfig, origin: string): ResolvedConfig {
+  if (typeof config !== 'object' || config === null) fail('expected an object with "issuer" and "clientId".');
+  const issuer = absoluteUrl('issuer', config.issuer);
+  if (issuer.search || issuer.hash) fail('"issuer" must not have a query or fragment.');
+  if (typeof config.clientId !== 'string' || config.clientId.trim() === '') fail('"clientId" must be a non-empty string.');
+  const redirectUri = config.redirectUri ?? `${origin}/callback`;
+  absoluteUrl('redirectUri', redirectUri);
+  const postLogoutRedirectUri = config.postLogoutRedirectUri ?? `${origin}/`;
+  absoluteUrl('postLogoutRedirectUri', postLogoutRedirectUri);
+
+  const scopes = new Set((config.scope ?? 'openid profile email').split(/\s+/).filter(Boolean));
+  scopes.add('openid');
+  if (config.audience !== undefined && (typeof config.audience !== 'string' || config.audience === '')) {
+    fail('"audience" must be a non-empty string when given.');
+  }
+  const audienceParameter = config.audienceParameter ?? (issuer.hostname.endsWith('.auth0.com') ? 'audience' : 'resource');
+  if (audienceParameter !== 'resource' && audienceParameter !== 'audience') {
+    fail('"audienceParameter" must be "resource" or "audience".');
+  }
+  const store = config.store ?? localStore();
+  if (typeof store?.get !== 'function' || typeof store.set !== 'function' || typeof store.remove !== 'function') {
+    fail('"store" must have get, set and remove methods (see SessionStore).');
+  }
+  return {
+    issuer,
+    clientId: config.clientId,
+    redirectUri,
+    postLogoutRedirectUri,
+    scope: ['openid', ...[...scopes].filter((s) => s !== 'openid')].join(' '),
+    audience: config.audience,
+    audienceParameter,
+    store,
+    storeKey: `latchkey:${config.clientId}`,
+  };
+}

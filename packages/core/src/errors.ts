@@ -1,0 +1,94 @@
+/**
+ * Every way a Latchkey operation can fail, one code per failure (see SECURITY.md).
+ * `switch (error.code)` narrows; the message says what happened and what to do.
+ */
+export type LatchkeyErrorCode =
+  /** The configuration is missing a field or has a wrong one (thrown at configuration time). */
+  | 'LATCHKEY_CONFIG_INVALID'
+  /** The provider could not be reached (network error, or no answer) — sign-in is unavailable for now. */
+  | 'LATCHKEY_PROVIDER_UNREACHABLE'
+  /** The provider's discovery document is not valid OpenID Provider metadata. */
+  | 'LATCHKEY_DISCOVERY_INVALID'
+  /** The discovery document names another issuer than the configured one. */
+  | 'LATCHKEY_ISSUER_MISMATCH'
+  /** A provider endpoint is plain `http:` on a host other than loopback. */
+  | 'LATCHKEY_INSECURE_ENDPOINT'
+  /** The redirect back from the provider carries no `state`. */
+  | 'LATCHKEY_STATE_MISSING'
+  /** The redirect's `state` matches no sign-in started in this tab: changed, or already used. */
+  | 'LATCHKEY_STATE_MISMATCH'
+  /** The redirect's `iss` parameter is wrong, or missing where the provider promised it (RFC 9207). */
+  | 'LATCHKEY_ISS_MISMATCH'
+  /** The user (or the provider) declined the sign-in: `error=access_denied`. */
+  | 'LATCHKEY_ACCESS_DENIED'
+  /** The provider redirected back with another `error=`. */
+  | 'LATCHKEY_AUTHORIZATION_FAILED'
+  /** The token endpoint answered with an error, a server failure or something that is not a token response. */
+  | 'LATCHKEY_TOKEN_REQUEST_FAILED'
+  /** The ID token's claims are wrong or missing (`iss`, `aud`, `sub`, `azp`, …). */
+  | 'LATCHKEY_ID_TOKEN_INVALID'
+  /** The ID token is expired, or its timestamps are missing or implausible. */
+  | 'LATCHKEY_ID_TOKEN_EXPIRED'
+  /** The ID token's `nonce` is not the one this sign-in sent. */
+  | 'LATCHKEY_NONCE_MISMATCH'
+  /** The ID token's signature does not verify with the provider's keys, or uses a refused algorithm. */
+  | 'LATCHKEY_ID_TOKEN_SIGNATURE_INVALID'
+  /** The browser storage needed to complete a sign-in is unavailable (private mode, quota, blocked). */
+  | 'LATCHKEY_STORAGE_UNAVAILABLE'
+  /** An operation needs a signed-in session and there is none. */
+  | 'LATCHKEY_LOGIN_REQUIRED';
+
+/** Token-free details of a failure: never a token, a code or a URL with either. */
+export interface LatchkeyErrorCause {
+  /** OAuth `error` from the provider, e.g. `invalid_grant`. */
+  readonly error?: string;
+  readonly error_description?: string;
+  /** HTTP status of the provider's answer. */
+  readonly status?: number;
+  /** The JWT claim or response field that failed a check. */
+  readonly claim?: string;
+  /** The name of the underlying error, e.g. `TypeError` for a network failure. */
+  readonly name?: string;
+}
+
+/**
+ * The one error type Latchkey throws and reports in its state.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof LatchkeyError && error.code === 'LATCHKEY_ACCESS_DENIED') showCancelled();
+ * ```
+ */
+export class LatchkeyError extends Error {
+  override readonly name = 'LatchkeyError';
+  readonly code: LatchkeyErrorCode;
+  declare readonly cause?: LatchkeyErrorCause;
+
+  constructor(code: LatchkeyErrorCode, message: string, cause?: LatchkeyErrorCause) {
+    super(message, cause ? { cause: scrubCause(cause) } : undefined);
+    this.code = code;
+  }
+}
+
+/** A configuration mistake, thrown where the configuration is given. */
+export class LatchkeyConfigError extends TypeError {
+  override readonly name = 'LatchkeyConfigError';
+  readonly code = 'LATCHKEY_CONFIG_INVALID' as const;
+}
+
+// A JWT, or a long opaque run that could be a token, never goes into an error.
+const tokenLike = /[\w-]{8,}\.[\w-]{8,}\.[\w-]*|[\w~+/=-]{40,}/g;
+
+function scrub(text: string): string {
+  return text.slice(0, 300).replace(tokenLike, '[redacted]');
+}
+
+function scrubCause(cause: LatchkeyErrorCause): LatchkeyErrorCause {
+  const out: { -readonly [K in keyof LatchkeyErrorCause]: LatchkeyErrorCause[K] } = {};
+  if (typeof cause.error === 'string') out.error = scrub(cause.error);
+  if (typeof cause.error_description === 'string') out.error_description = scrub(cause.error_description);
+  if (typeof cause.status === 'number') out.status = cause.status;
+  if (typeof cause.claim === 'string') out.claim = scrub(cause.claim);
+  if (typeof cause.name === 'string') out.name = scrub(cause.name);
+  return out;
+}

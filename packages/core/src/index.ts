@@ -1,0 +1,16 @@
+export type { LatchkeyConfig } from './config.ts';
+export { LatchkeyConfigError, LatchkeyError, type LatchkeyErrorCause, type LatchkeyErrorCode } from './errors.ts';
+export { decodeJwtPayload, type JsonObject } from './jwt.ts';
+export { safeReturnTo } from './return-to.ts';
+export {
+  createSession,
+  type AuthenticatedEvent,
+  type LoginOptions,
+  type Session,
+  type SessionEvents,
+  type SessionPorts,
+  type SessionState,
+  type SessionStatus,
+} from './session.ts';
+export { localStore, memoryStore, sessionStore, type SessionStore } from './session-store.ts';
+export type { UserClaims } from './stored-session.ts';

@@ -1,0 +1,346 @@
+import * as oauth from 'oauth4webapi';
+import type { ResolvedConfig } from './config.ts';
+import { LatchkeyError, type LatchkeyErrorCode } from './errors.ts';
+import { decodeJwtPayload } from './jwt.ts';
+import type { StoredSession, UserClaims } from './stored-session.ts';
+import type { LoginTransaction } from './transaction.ts';
+import { isAllowedEndpoint, isLoopback } from './transport.ts';
+
+/** Parameters that Latchkey sets itself; `authorizationParams` may not override them. */
+const PROTECTED_PARAMS = new Set([
+  'client_id',
+  'redirect_uri',
+  'response_type',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'scope',
+]);
+
+// The provider's clock may differ from this browser's; beyond this the difference is not trusted.
+const MAX_CLOCK_OFFSET_MS = 15 * 60 * 1000;
+
+export interface TokenResult {
+  readonly stored: StoredSession;
+  readonly user: UserClaims;
+}
+
+export interface AuthorizationRequest {
+  readonly url: URL;
+  readonly state: string;
+  readonly transaction: LoginTransaction;
+}
+
+/**
+ * The provider as Latchkey talks to it: discovery fetched once when first needed and cached, and
+ * every protocol step delegated to oauth4webapi. Ours: building the request, mapping failures to
+ * `LatchkeyError` codes, the clock offset.
+ */
+export class OidcClient {
+  readonly #config: ResolvedConfig;
+  readonly #fetch: typeof fetch;
+  readonly #now: () => number;
+  #metadata: Promise<oauth.AuthorizationServer> | undefined;
+
+  constructor(config: ResolvedConfig, fetchImpl: typeof fetch, now: () => number) {
+    this.#config = config;
+    this.#fetch = fetchImpl;
+    this.#now = now;
+  }
+
+  #options<T extends object>(extra?: T): T & { [oauth.customFetch]: typeof fetch; [oauth.allowInsecureRequests]: boolean } {
+    return {
+      ...(extra as T),
+      [oauth.customFetch]: this.#fetch,
+      [oauth.allowInsecureRequests]: isLoopback(this.#config.issuer),
+    };
+  }
+
+  #client(clockOffsetMs = 0): oauth.Client {
+    return { client_id: this.#config.clientId, [oauth.clockSkew]: Math.round(clockOffsetMs / 1000) };
+  }
+
+  /** The provider's metadata, fetched on first use; a failed fetch is not cached, so a retry tries again. */
+  metadata(): Promise<oauth.AuthorizationServer> {
+    this.#metadata ??= this.#discover().catch((error: unknown) => {
+      this.#metadata = undefined;
+      throw error;
+    });
+    return this.#metadata;
+  }
+
+  async #discover(): Promise<oauth.AuthorizationServer> {
+    const issuer = this.#config.issuer;
+    let response: Response;
+    try {
+      response = await oauth.discoveryRequest(issuer, this.#options({ algorithm: 'oidc' as const }));
+    } catch (cause) {
+      throw unreachable(cause);
+    }
+    if (response.status >= 500) throw unreachable(undefined, response.status);
+    let as: oauth.AuthorizationServer;
+    try {
+      as = await oauth.processDiscoveryResponse(issuer, response);
+    } catch (cause) {
+      if (cause instanceof oauth.OperationProcessingError && cause.code === oauth.JSON_ATTRIBUTE_COMPARISON) {
+        throw new LatchkeyError(
+          'LATCHKEY_ISSUER_MISMATCH',
+          `The provider's discovery document names another issuer than the configured "${issuer.href}". Configure the issuer exactly as the provider's metadata says it.`,
+          { claim: 'issuer' },
+        );
+      }
+      throw new LatchkeyError(
+        'LATCHKEY_DISCOVERY_INVALID',
+        `The provider at ${issuer.origin} did not answer with valid OpenID Provider metadata.`,
+        {
+          status: response.status,
+          ...causeName(cause),
+        },
+      );
+    }
+    for (const field of [
+      'authorization_endpoint',
+      'token_endpoint',
+      'jwks_uri',
+      'end_session_endpoint',
+      'revocation_endpoint',
+      'userinfo_endpoint',
+    ] as const) {
+      const value = as[field];
+      if (value === undefined) continue;
+      const url = URL.parse(value);
+      if (!url || !isAllowedEndpoint(url)) {
+        throw new LatchkeyError(
+          'LATCHKEY_INSECURE_ENDPOINT',
+          `The provider's ${field} is not an https: URL; Latchkey only talks to providers over TLS (http: only on localhost).`,
+          { claim: field },
+        );
+      }
+    }
+    for (const field of ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const) {
+      if (!as[field]) throw new LatchkeyError('LATCHKEY_DISCOVERY_INVALID', `The provider's metadata has no ${field}.`, { claim: field });
+    }
+    return as;
+  }
+
+  /** A fresh PKCE verifier, `state` and `nonce`, and the URL to send the browser to. */
+  async authorizationRequest(options: { returnTo: string; params: Readonly<Record<string, string>> }): Promise<AuthorizationRequest> {
+    const as = await this.metadata();
+    const config = this.#config;
+    const codeVerifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const nonce = oauth.generateRandomNonce();
+    const url = new URL(as.authorization_endpoint as string);
+    const query = url.searchParams;
+    query.set('client_id', config.clientId);
+    query.set('redirect_uri', config.redirectUri);
+    query.set('response_type', 'code');
+    query.set('scope', config.scope);
+    query.set('state', state);
+    query.set('nonce', nonce);
+    query.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
+    query.set('code_challenge_method', 'S256');
+    if (config.audience !== undefined) query.set(config.audienceParameter, config.audience);
+    for (const [name, value] of Object.entries(options.params)) {
+      if (PROTECTED_PARAMS.has(name)) {
+        throw new LatchkeyError(
+          'LATCHKEY_CONFIG_INVALID',
+          `authorizationParams may not set "${name}": Latchkey sets it for every sign-in.`,
+        );
+      }
+      if (typeof value !== 'string') throw new LatchkeyError('LATCHKEY_CONFIG_INVALID', `authorizationParams.${name} must be a string.`);
+      query.set(name, value);
+    }
+    return {
+      url,
+      state,
+      transaction: {
+        issuer: config.issuer.href,
+        client_id: config.clientId,
+        redirect_uri: config.redirectUri,
+        code_verifier: codeVerifier,
+        nonce,
+        return_to: options.returnTo,
+        created_at_ms: this.#now(),
+      },
+    };
+  }
+
+  /**
+   * Validates the redirect back (`state`, RFC 9207 `iss`, `error=`), exchanges the code with its
+   * PKCE verifier, and validates the ID token's claims and signature. The code exchange is never retried.
+   */
+  async exchangeCode(callback: URL, state: string, tx: LoginTransaction): Promise<TokenResult> {
+    const as = await this.metadata();
+    let params: URLSearchParams;
+    try {
+      params = oauth.validateAuthResponse(as, this.#client(), callback.searchParams, state);
+    } catch (cause) {
+      throw authResponseError(cause);
+    }
+    let response: Response;
+    try {
+      response = await oauth.authorizationCodeGrantRequest(
+        as,
+        this.#client(),
+        oauth.None(),
+        params,
+        tx.redirect_uri,
+        tx.code_verifier,
+        this.#options(),
+      );
+    } catch (cause) {
+      throw unreachable(cause);
+    }
+    return this.#processTokenResponse(as, response, (client) =>
+      oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: tx.nonce, requireIdToken: true }),
+    );
+  }
+
+  async #processTokenResponse(
+    as: oauth.AuthorizationServer,
+    response: Response,
+    process: (client: oauth.Client) => Promise<oauth.TokenEndpointResponse>,
+  ): Promise<TokenResult> {
+    const receivedAtMs = this.#now();
+    const clockOffsetMs = await measureClockOffset(response, receivedAtMs);
+    let result: oauth.TokenEndpointResponse;
+    try {
+      result = await process(this.#client(clockOffsetMs));
+    } catch (cause) {
+      throw tokenResponseError(cause, response.status);
+    }
+    try {
+      await oauth.validateApplicationLevelSignature(as, response, this.#options());
+    } catch (cause) {
+      if (cause instanceof TypeError && !(cause as { code?: string }).code) throw unreachable(cause);
+      throw new LatchkeyError(
+        'LATCHKEY_ID_TOKEN_SIGNATURE_INVALID',
+        "The ID token signature does not verify with the provider's published keys. Nothing was stored.",
+        causeName(cause),
+      );
+    }
+    const claims = oauth.getValidatedIdTokenClaims(result);
+    if (!claims || typeof result.id_token !== 'string') {
+      throw new LatchkeyError('LATCHKEY_ID_TOKEN_INVALID', 'The provider returned no ID token. Is "openid" in the scope?', {
+        claim: 'id_token',
+      });
+    }
+    const expiresInMs = typeof result.expires_in === 'number' && result.expires_in > 0 ? result.expires_in * 1000 : Infinity;
+    const stored: StoredSession = {
+      v: 1,
+      issuer: this.#config.issuer.href,
+      client_id: this.#config.clientId,
+      id_token: result.id_token,
+      access_token: result.access_token,
+      token_type: result.token_type,
+      // Without expires_in, the access token is taken to live as long as the ID token.
+      expires_at_ms: Number.isFinite(expiresInMs) ? receivedAtMs + expiresInMs : claims.exp * 1000 - clockOffsetMs,
+      clock_offset_ms: clockOffsetMs,
+      ...(result.refresh_token !== undefined && { refresh_token: result.refresh_token }),
+      ...(result.scope !== undefined && { scope: result.scope }),
+    };
+    return { stored, user: claims as unknown as UserClaims };
+  }
+}
+
+/**
+ * The provider's clock minus ours, from the ID token's `iat` (the `Date` header is not readable
+ * cross-origin). Bounded, so a token claiming an implausible issue time cannot stretch its own life.
+ */
+async function measureClockOffset(response: Response, receivedAtMs: number): Promise<number> {
+  try {
+    const body = (await response.clone().json()) as { id_token?: unknown } | null;
+    const iat = decodeJwtPayload(body?.id_token)?.['iat'];
+    if (typeof iat !== 'number' || !Number.isFinite(iat)) return 0;
+    const offset = iat * 1000 - receivedAtMs;
+    return Math.max(-MAX_CLOCK_OFFSET_MS, Math.min(MAX_CLOCK_OFFSET_MS, Math.round(offset)));
+  } catch {
+    return 0;
+  }
+}
+
+function causeName(cause: unknown): { name?: string } {
+  return cause instanceof Error ? { name: cause.name } : {};
+}
+
+function unreachable(cause: unknown, status?: number): LatchkeyError {
+  return new LatchkeyError(
+    'LATCHKEY_PROVIDER_UNREACHABLE',
+    'Sign-in is unavailable: the provider could not be reached. Check the connection and try again.',
+    {
+      ...causeName(cause),
+      ...(status !== undefined && { status }),
+    },
+  );
+}
+
+function authResponseError(cause: unknown): LatchkeyError {
+  if (cause instanceof oauth.AuthorizationResponseError) {
+    const error = cause.error;
+    const detail = { error, ...(cause.error_description !== undefined && { error_description: cause.error_description }) };
+    if (error === 'access_denied') {
+      return new LatchkeyError(
+        'LATCHKEY_ACCESS_DENIED',
+        'Sign-in was cancelled or refused at the provider. You are still signed out; sign in again when ready.',
+        detail,
+      );
+    }
+    return new LatchkeyError(
+      'LATCHKEY_AUTHORIZATION_FAILED',
+      `The provider could not sign you in (${error}). You are still signed out.`,
+      detail,
+    );
+  }
+  const message = cause instanceof Error ? cause.message : '';
+  if (message.includes('"iss"')) {
+    return new LatchkeyError(
+      'LATCHKEY_ISS_MISMATCH',
+      'The sign-in response does not come from the configured provider (its "iss" is wrong or missing). Nothing was exchanged.',
+      { claim: 'iss' },
+    );
+  }
+  if (message.includes('"state"')) {
+    return new LatchkeyError(
+      'LATCHKEY_STATE_MISMATCH',
+      'The sign-in response does not match the sign-in that was started. Sign in again.',
+      { claim: 'state' },
+    );
+  }
+  return new LatchkeyError(
+    'LATCHKEY_AUTHORIZATION_FAILED',
+    "The provider's sign-in response is malformed. You are still signed out.",
+    causeName(cause),
+  );
+}
+
+function tokenResponseError(cause: unknown, status: number): LatchkeyError {
+  if (cause instanceof oauth.ResponseBodyError) {
+    return new LatchkeyError('LATCHKEY_TOKEN_REQUEST_FAILED', `The provider refused the token request (${cause.error}). Sign in again.`, {
+      error: cause.error,
+      status: cause.status,
+      ...(cause.error_description !== undefined && { error_description: cause.error_description }),
+    });
+  }
+  const message = cause instanceof Error ? cause.message : '';
+  const code = (cause as { code?: string } | undefined)?.code;
+  const claim = (cause as { cause?: { claim?: unknown } } | undefined)?.cause?.claim;
+  const aboutIdToken = /JWT|ID Token/.test(message);
+  if (!aboutIdToken) {
+    return new LatchkeyError(
+      'LATCHKEY_TOKEN_REQUEST_FAILED',
+      `The provider's token endpoint did not answer with a valid token response (HTTP ${status}). Nothing was stored; sign in again.`,
+      {
+        status,
+        ...causeName(cause),
+      },
+    );
+  }
+  const detail = typeof claim === 'string' ? { claim } : {};
+  let errorCode: LatchkeyErrorCode = 'LATCHKEY_ID_TOKEN_INVALID';
+  if (claim === 'nonce') errorCode = 'LATCHKEY_NONCE_MISMATCH';
+  else if (code === oauth.JWT_TIMESTAMP_CHECK) errorCode = 'LATCHKEY_ID_TOKEN_EXPIRED';
+  else if (message.includes('"alg"')) errorCode = 'LATCHKEY_ID_TOKEN_SIGNATURE_INVALID';
+  return new LatchkeyError(errorCode, `The provider's ID token failed validation: ${message}. Nothing was stored.`, detail);
+}

@@ -1,0 +1,159 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+
+/** What a test can break, per request. Each hook receives the honest value and returns what is sent. */
+export interface FakeProviderHooks {
+  idTokenClaims?: (claims: Record<string, unknown>) => Record<string, unknown>;
+  idTokenHeader?: (header: Record<string, unknown>) => Record<string, unknown>;
+  /** Mangle the finished ID token (e.g. corrupt the signature). */
+  idToken?: (jwt: string) => string;
+  tokenResponse?: (body: Record<string, unknown>) => Response | Record<string, unknown>;
+  authResponse?: (params: URLSearchParams) => URLSearchParams;
+  metadata?: (metadata: Record<string, unknown>) => Record<string, unknown>;
+}
+
+export interface FakeProvider {
+  readonly issuer: string;
+  readonly fetch: typeof fetch;
+  /** Every request made to the provider, as `METHOD path`. */
+  readonly requests: string[];
+  hooks: FakeProviderHooks;
+  /** The provider's clock offset from the test's `Date.now()`, in ms (simulates a client clock off). */
+  clockOffsetMs: number;
+  tokenTtlSeconds: number;
+  /** Acts as the provider's authorization endpoint for `authorizeUrl`: returns the redirect back. */
+  authorize(authorizeUrl: string, sub?: string): string;
+  /** Signs an ID token as this provider would, for stores seeded by tests. */
+  signIdToken(claims: Record<string, unknown>): Promise<string>;
+  down: boolean;
+}
+
+/**
+ * An in-process OpenID Provider for core unit tests: discovery, JWKS, authorize and token endpoint,
+ * signing with jose, verifying PKCE. Browser tests use the real dev provider instead.
+ */
+export async function createFakeProvider(issuer = 'https://op.example.com'): Promise<FakeProvider> {
+  const rsa = await generateKeyPair('RS256', { extractable: true });
+  const kid = 'rsa-1';
+  const jwk: JWK = { ...(await exportJWK(rsa.publicKey)), kid, alg: 'RS256', use: 'sig' };
+  const codes = new Map<string, { clientId: string; redirectUri: string; nonce: string; challenge: string; sub: string }>();
+  const users: Record<string, Record<string, unknown>> = {
+    alice: { name: 'Alice Liddell', email: 'alice@example.com' },
+    bob: { name: 'Bob Builder', email: 'bob@example.com' },
+  };
+
+  const provider: FakeProvider = {
+    issuer,
+    requests: [],
+    hooks: {},
+    clockOffsetMs: 0,
+    tokenTtlSeconds: 600,
+    down: false,
+    fetch: async (input, init) => {
+      const request = new Request(input as RequestInfo, init);
+      const url = new URL(request.url);
+      provider.requests.push(`${request.method} ${url.pathname}`);
+      if (provider.down) throw new TypeError('Failed to fetch');
+      return handle(request, url);
+    },
+    authorize(authorizeUrl, sub = 'alice') {
+      const url = new URL(authorizeUrl);
+      const q = url.searchParams;
+      const code = randomBytes(16).toString('base64url');
+      codes.set(code, {
+        clientId: q.get('client_id') ?? '',
+        redirectUri: q.get('redirect_uri') ?? '',
+        nonce: q.get('nonce') ?? '',
+        challenge: q.get('code_challenge') ?? '',
+        sub,
+      });
+      let params = new URLSearchParams({ code, state: q.get('state') ?? '', iss: issuer });
+      params = provider.hooks.authResponse?.(params) ?? params;
+      return `${q.get('redirect_uri')}?${params}`;
+    },
+    signIdToken: (claims) => sign(claims, { alg: 'RS256', kid }),
+  };
+
+  function now(): number {
+    return Math.floor((Date.now() + provider.clockOffsetMs) / 1000);
+  }
+
+  async function sign(claims: Record<string, unknown>, header: Record<string, unknown>): Promise<string> {
+    return new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(rsa.privateKey);
+  }
+
+  function json(body: unknown, status = 200): Response {
+    return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  }
+
+  async function handle(request: Request, url: URL): Promise<Response> {
+    switch (url.pathname) {
+      case '/.well-known/openid-configuration': {
+        const metadata = {
+          issuer,
+          authorization_endpoint: `${issuer}/authorize`,
+          token_endpoint: `${issuer}/token`,
+          jwks_uri: `${issuer}/jwks`,
+          end_session_endpoint: `${issuer}/logout`,
+          revocation_endpoint: `${issuer}/revoke`,
+          userinfo_endpoint: `${issuer}/userinfo`,
+          response_types_supported: ['code'],
+          subject_types_supported: ['public'],
+          id_token_signing_alg_values_supported: ['RS256'],
+          code_challenge_methods_supported: ['S256'],
+          authorization_response_iss_parameter_supported: true,
+        };
+        return json(provider.hooks.metadata?.(metadata) ?? metadata);
+      }
+      case '/jwks':
+        return json({ keys: [jwk] });
+      case '/token':
+        return token(new URLSearchParams(await request.text()));
+      default:
+        return json({ error: 'not_found' }, 404);
+    }
+  }
+
+  async function token(form: URLSearchParams): Promise<Response> {
+    const code = codes.get(form.get('code') ?? '');
+    codes.delete(form.get('code') ?? '');
+    if (form.get('grant_type') !== 'authorization_code' || !code) return json({ error: 'invalid_grant' }, 400);
+    const challenge = createHash('sha256')
+      .update(form.get('code_verifier') ?? '')
+      .digest('base64url');
+    if (challenge !== code.challenge || form.get('redirect_uri') !== code.redirectUri || form.get('client_id') !== code.clientId) {
+      return json({ error: 'invalid_grant', error_description: 'PKCE or redirect_uri mismatch' }, 400);
+    }
+    const iat = now();
+    let claims: Record<string, unknown> = {
+      iss: issuer,
+      sub: code.sub,
+      aud: code.clientId,
+      iat,
+      exp: iat + provider.tokenTtlSeconds,
+      nonce: code.nonce,
+      ...users[code.sub],
+    };
+    claims = provider.hooks.idTokenClaims?.(claims) ?? claims;
+    const header = provider.hooks.idTokenHeader?.({ alg: 'RS256', kid }) ?? { alg: 'RS256', kid };
+    let idToken = await sign(claims, header);
+    idToken = provider.hooks.idToken?.(idToken) ?? idToken;
+    const body: Record<string, unknown> = {
+      access_token: randomBytes(24).toString('base64url'),
+      token_type: 'Bearer',
+      expires_in: provider.tokenTtlSeconds,
+      id_token: idToken,
+      scope: 'openid profile email',
+    };
+    const out = provider.hooks.tokenResponse?.(body) ?? body;
+    return out instanceof Response ? out : json(out);
+  }
+
+  return provider;
+}
+
+/** An unsigned-but-well-formed JWT for store seeding tests. */
+export function fakeJwt(payload: unknown, header: unknown = { alg: 'RS256' }): string {
+  const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  return `${enc(header)}.${enc(payload)}.c2ln`;
+}

@@ -1,0 +1,75 @@
+// npm test: every test — core unit tests, Angular unit tests, browser tests in Chromium — then one
+// closing line with the totals of all runners: "N passed, N failed". A skipped browser test counts as failed.
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { ensureChromium } from './ensure-chromium.ts';
+import { run } from './run.ts';
+
+const results = '.test-results';
+await rm(results, { recursive: true, force: true });
+await mkdir(results, { recursive: true });
+
+interface Totals {
+  passed: number;
+  failed: number;
+}
+const suites: Record<string, Totals> = {};
+
+async function vitestTotals(file: string): Promise<Totals> {
+  const report = JSON.parse(await readFile(file, 'utf8')) as {
+    numPassedTests: number;
+    numFailedTests: number;
+    numPendingTests: number;
+    numTodoTests: number;
+  };
+  return { passed: report.numPassedTests, failed: report.numFailedTests };
+}
+
+async function playwrightTotals(file: string): Promise<Totals> {
+  const { stats } = JSON.parse(await readFile(file, 'utf8')) as {
+    stats: { expected: number; unexpected: number; flaky: number; skipped: number };
+  };
+  return { passed: stats.expected + stats.flaky, failed: stats.unexpected + stats.skipped };
+}
+
+async function suite(name: string, command: string, args: string[], totals: () => Promise<Totals>, options: { cwd?: string } = {}) {
+  console.log(`\n━━ ${name} ━━`);
+  let crashed = false;
+  await run(command, args, options).catch((error: unknown) => {
+    crashed = true;
+    console.error(`test: ${name}: ${error instanceof Error ? error.message : error}`);
+  });
+  const counted = await totals().catch(() => undefined);
+  // A runner that died before reporting is one failure, never silently zero.
+  suites[name] = counted
+    ? { passed: counted.passed, failed: counted.failed + (crashed && counted.failed === 0 ? 1 : 0) }
+    : { passed: 0, failed: 1 };
+}
+
+ensureChromium();
+console.log('━━ build ━━');
+await run('npm', ['run', 'build']);
+
+await suite(
+  'core (vitest)',
+  'npx',
+  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=../../${results}/core.json`],
+  () => vitestTotals(`${results}/core.json`),
+  {
+    cwd: 'packages/core',
+  },
+);
+await suite(
+  'angular (ng test)',
+  'npx',
+  ['ng', 'test', 'angular', '--watch=false', '--reporters=default', '--reporters=json', `--output-file=${results}/angular.json`],
+  () => vitestTotals(`${results}/angular.json`),
+);
+await suite('browser (playwright)', 'npx', ['playwright', 'test'], () => playwrightTotals(`${results}/e2e.json`), { cwd: 'e2e' });
+
+const passed = Object.values(suites).reduce((sum, s) => sum + s.passed, 0);
+const failed = Object.values(suites).reduce((sum, s) => sum + s.failed, 0);
+console.log('\n━━ totals ━━');
+for (const [name, s] of Object.entries(suites)) console.log(`  ${name}: ${s.passed} passed, ${s.failed} failed`);
+await writeFile(`${results}/summary.json`, JSON.stringify({ passed, failed, suites }, null, 2));
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
