@@ -35,11 +35,11 @@ export function loginPage(options: { action: string; clientName: string; usernam
     'Sign in — Latchkey dev provider',
     `<h1>Sign in</h1>
 <p class="sub">to ${escapeHtml(options.clientName)} with the Latchkey dev provider</p>
-<form method="post" action="${escapeHtml(options.action)}" autocomplete="off">
+<form method="post" action="${escapeHtml(options.action)}">
   <label for="username">Username</label>
-  <input id="username" name="username" required autofocus value="${escapeHtml(options.username ?? '')}">
+  <input id="username" name="username" autocomplete="username" required autofocus value="${escapeHtml(options.username ?? '')}">
   <label for="password">Password</label>
-  <input id="password" name="password" type="password" required>
+  <input id="password" name="password" type="password" autocomplete="current-password" required>
   ${options.error ? `<p role="alert">${escapeHtml(options.error)}</p>` : ''}
   <button type="submit">Sign in</button>
   <button type="submit" class="secondary" name="cancel" value="1" formnovalidate>Cancel</button>
