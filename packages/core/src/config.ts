@@ -20,6 +20,27 @@ export interface LatchkeyConfig {
   readonly audienceParameter?: 'resource' | 'audience';
   /** Where the session is kept. Default: {@link localStore}, as in the tutorial. */
   readonly store?: SessionStore;
+  /**
+   * Keeps the refresh token apart from the rest of the session, e.g. `memoryStore()` for those who
+   * prefer signing in again after a reload over a long-lived token in localStorage.
+   */
+  readonly refreshTokenStore?: SessionStore;
+  /** Fraction of the token lifetime after which a refresh token is used. Default 0.75. */
+  readonly refreshAtFraction?: number;
+  /** How long before the end the session is "expiring soon" (at most half the lifetime). Default 60. */
+  readonly warnBeforeSeconds?: number;
+  /** What `logout()` does beyond this browser, unless its call says otherwise. */
+  readonly logout?: LogoutOptions;
+}
+
+/** What a logout does beyond the local session, which always ends first, in every tab. */
+export interface LogoutOptions {
+  /** Revoke the refresh token at the provider (RFC 7009). Default `true`. */
+  readonly revokeRefreshToken?: boolean;
+  /** End the provider's session too (RP-initiated logout), then come back to `postLogoutRedirectUri`. Default `false`. */
+  readonly endSession?: boolean;
+  /** How the end-session request is sent. `POST` keeps the ID token out of URLs and history. Default `POST`. */
+  readonly endSessionMethod?: 'POST' | 'GET';
 }
 
 export interface ResolvedConfig {
@@ -31,8 +52,12 @@ export interface ResolvedConfig {
   readonly audience: string | undefined;
   readonly audienceParameter: 'resource' | 'audience';
   readonly store: SessionStore;
+  readonly refreshTokenStore: SessionStore | undefined;
   /** Key under which the session is stored. */
   readonly storeKey: string;
+  readonly refreshAtFraction: number;
+  readonly warnBeforeMs: number;
+  readonly logout: Required<LogoutOptions>;
 }
 
 function fail(message: string): never {
@@ -71,10 +96,18 @@ export function resolveConfig(config: LatchkeyConfig, origin: string): ResolvedC
   if (audienceParameter !== 'resource' && audienceParameter !== 'audience') {
     fail('"audienceParameter" must be "resource" or "audience".');
   }
-  const store = config.store ?? localStore();
-  if (typeof store?.get !== 'function' || typeof store.set !== 'function' || typeof store.remove !== 'function') {
-    fail('"store" must have get, set and remove methods (see SessionStore).');
+  const store = checkStore('store', config.store ?? localStore());
+  const refreshTokenStore = config.refreshTokenStore === undefined ? undefined : checkStore('refreshTokenStore', config.refreshTokenStore);
+  const refreshAtFraction = config.refreshAtFraction ?? 0.75;
+  if (typeof refreshAtFraction !== 'number' || !(refreshAtFraction > 0 && refreshAtFraction < 1)) {
+    fail('"refreshAtFraction" must be a number between 0 and 1 (exclusive), e.g. 0.75.');
   }
+  const warnBeforeSeconds = config.warnBeforeSeconds ?? 60;
+  if (typeof warnBeforeSeconds !== 'number' || !(warnBeforeSeconds >= 0) || !Number.isFinite(warnBeforeSeconds)) {
+    fail('"warnBeforeSeconds" must be a number of seconds, 0 or more.');
+  }
+  const logout = { revokeRefreshToken: true, endSession: false, endSessionMethod: 'POST' as const, ...config.logout };
+  if (logout.endSessionMethod !== 'POST' && logout.endSessionMethod !== 'GET') fail('"logout.endSessionMethod" must be "POST" or "GET".');
   return {
     issuer,
     clientId: config.clientId,
@@ -84,6 +117,17 @@ export function resolveConfig(config: LatchkeyConfig, origin: string): ResolvedC
     audience: config.audience,
     audienceParameter,
     store,
+    refreshTokenStore,
     storeKey: `latchkey:${config.clientId}`,
+    refreshAtFraction,
+    warnBeforeMs: warnBeforeSeconds * 1000,
+    logout,
   };
+}
+
+function checkStore(name: string, store: SessionStore): SessionStore {
+  if (typeof store?.get !== 'function' || typeof store.set !== 'function' || typeof store.remove !== 'function') {
+    fail(`"${name}" must have get, set and remove methods (see SessionStore).`);
+  }
+  return store;
 }

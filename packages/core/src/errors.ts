@@ -35,6 +35,12 @@ export type LatchkeyErrorCode =
   | 'LATCHKEY_ID_TOKEN_SIGNATURE_INVALID'
   /** The browser storage needed to complete a sign-in is unavailable (private mode, quota, blocked). */
   | 'LATCHKEY_STORAGE_UNAVAILABLE'
+  /** A refresh was refused with `invalid_grant`: the session is over (revoked, expired, or its refresh token reused). */
+  | 'LATCHKEY_REFRESH_REJECTED'
+  /** A refreshed ID token names another issuer, subject, audience or authorized party (OIDC Core §12.2). */
+  | 'LATCHKEY_IDENTITY_CHANGED'
+  /** The userinfo response is invalid or about another user; it was discarded. */
+  | 'LATCHKEY_USERINFO_INVALID'
   /** An operation needs a signed-in session and there is none. */
   | 'LATCHKEY_LOGIN_REQUIRED';
 

@@ -18,6 +18,9 @@ const PROTECTED_PARAMS = new Set([
   'scope',
 ]);
 
+/** Statuses that say the request was not processed, so a retry cannot double-spend a refresh token. */
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+
 // The provider's clock may differ from this browser's; beyond this the difference is not trusted.
 const MAX_CLOCK_OFFSET_MS = 15 * 60 * 1000;
 
@@ -42,6 +45,7 @@ export class OidcClient {
   readonly #fetch: typeof fetch;
   readonly #now: () => number;
   #metadata: Promise<oauth.AuthorizationServer> | undefined;
+  #jwksAs: oauth.AuthorizationServer | undefined;
 
   constructor(config: ResolvedConfig, fetchImpl: typeof fetch, now: () => number) {
     this.#config = config;
@@ -198,10 +202,135 @@ export class OidcClient {
     );
   }
 
+  /**
+   * Verifies the ID token's signature against the provider's JWKS. A `kid` the cached key set does not
+   * have triggers one re-fetch (key rotation; oauth4webapi alone would wait 60 s), never more.
+   */
+  async #verifySignature(as: oauth.AuthorizationServer, response: Response): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // oauth4webapi caches the JWKS per metadata object: a fresh copy is a fresh cache.
+        this.#jwksAs ??= as;
+        await oauth.validateApplicationLevelSignature(this.#jwksAs, response, this.#options());
+        return;
+      } catch (cause) {
+        if (cause instanceof TypeError && !(cause as { code?: string }).code) throw unreachable(cause);
+        if (attempt === 0 && cause instanceof oauth.OperationProcessingError && cause.code === oauth.KEY_SELECTION) {
+          this.#jwksAs = { ...as };
+          continue;
+        }
+        throw new LatchkeyError(
+          'LATCHKEY_ID_TOKEN_SIGNATURE_INVALID',
+          "The ID token signature does not verify with the provider's published keys. Nothing was stored.",
+          causeName(cause),
+        );
+      }
+    }
+  }
+
+  /**
+   * Refreshes with the refresh token: one request, never retried here. The refreshed ID token must
+   * keep `iss`, `sub`, `aud` and `azp` (OIDC Core §12.2); a response without one keeps the old one.
+   *
+   * @throws LatchkeyError `LATCHKEY_PROVIDER_UNREACHABLE` when the request cannot have been processed
+   *   (no response, 429, 502, 503, 504: safe to retry); `LATCHKEY_REFRESH_REJECTED` for `invalid_grant`.
+   * @see OpenID Connect Core 1.0 §12
+   */
+  async refresh(previous: StoredSession, previousUser: UserClaims): Promise<TokenResult> {
+    const refreshToken = previous.refresh_token;
+    if (!refreshToken) throw new LatchkeyError('LATCHKEY_LOGIN_REQUIRED', 'The session has no refresh token; sign in again.');
+    const as = await this.metadata();
+    let response: Response;
+    try {
+      response = await oauth.refreshTokenGrantRequest(
+        as,
+        this.#client(previous.clock_offset_ms),
+        oauth.None(),
+        refreshToken,
+        this.#options(),
+      );
+    } catch (cause) {
+      throw unreachable(cause);
+    }
+    if (RETRYABLE_STATUS.has(response.status)) throw unreachable(undefined, response.status);
+    return this.#processTokenResponse(as, response, (client) => oauth.processRefreshTokenResponse(as, client, response), {
+      stored: previous,
+      user: previousUser,
+    });
+  }
+
+  /**
+   * Revokes a refresh token. Best effort: resolves `false` instead of throwing.
+   *
+   * @see RFC 7009
+   */
+  async revoke(refreshToken: string): Promise<boolean> {
+    try {
+      const as = await this.metadata();
+      if (!as.revocation_endpoint) return false;
+      const response = await oauth.revocationRequest(as, this.#client(), oauth.None(), refreshToken, {
+        ...this.#options(),
+        additionalParameters: { token_type_hint: 'refresh_token' },
+      });
+      await oauth.processRevocationResponse(response);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The RP-initiated logout request: `end_session_endpoint` with `id_token_hint`, `client_id` and
+   * `post_logout_redirect_uri`, or `undefined` when the provider has no such endpoint.
+   *
+   * @see OpenID Connect RP-Initiated Logout 1.0 §2
+   */
+  async endSessionRequest(idToken: string | undefined): Promise<{ url: string; fields: Record<string, string> } | undefined> {
+    const as = await this.metadata();
+    if (!as.end_session_endpoint) return undefined;
+    const fields: Record<string, string> = {
+      client_id: this.#config.clientId,
+      post_logout_redirect_uri: this.#config.postLogoutRedirectUri,
+    };
+    if (idToken) fields['id_token_hint'] = idToken;
+    return { url: as.end_session_endpoint, fields };
+  }
+
+  /**
+   * Fetches userinfo with the access token. Its `sub` must be the ID token's, or it is discarded.
+   *
+   * @throws LatchkeyError `LATCHKEY_USERINFO_INVALID`
+   * @see OpenID Connect Core 1.0 §5.3.2
+   */
+  async userinfo(stored: StoredSession, sub: string): Promise<Record<string, unknown>> {
+    const as = await this.metadata();
+    if (!as.userinfo_endpoint) throw new LatchkeyError('LATCHKEY_USERINFO_INVALID', 'The provider has no userinfo endpoint.');
+    const client = this.#client(stored.clock_offset_ms);
+    let response: Response;
+    try {
+      response = await oauth.userInfoRequest(as, client, stored.access_token, this.#options());
+    } catch (cause) {
+      throw unreachable(cause);
+    }
+    try {
+      return { ...(await oauth.processUserInfoResponse(as, client, sub, response)) };
+    } catch (cause) {
+      const mismatch = cause instanceof oauth.OperationProcessingError && cause.code === oauth.JSON_ATTRIBUTE_COMPARISON;
+      throw new LatchkeyError(
+        'LATCHKEY_USERINFO_INVALID',
+        mismatch
+          ? 'The userinfo response is about another user than the ID token; it was discarded.'
+          : 'The userinfo response is not valid; it was discarded.',
+        { status: response.status, ...(mismatch && { claim: 'sub' }) },
+      );
+    }
+  }
+
   async #processTokenResponse(
     as: oauth.AuthorizationServer,
     response: Response,
     process: (client: oauth.Client) => Promise<oauth.TokenEndpointResponse>,
+    previous?: { stored: StoredSession; user: UserClaims },
   ): Promise<TokenResult> {
     const receivedAtMs = this.#now();
     const clockOffsetMs = await measureClockOffset(response, receivedAtMs);
@@ -209,39 +338,43 @@ export class OidcClient {
     try {
       result = await process(this.#client(clockOffsetMs));
     } catch (cause) {
-      throw tokenResponseError(cause, response.status);
+      throw tokenResponseError(cause, response.status, previous !== undefined);
     }
-    try {
-      await oauth.validateApplicationLevelSignature(as, response, this.#options());
-    } catch (cause) {
-      if (cause instanceof TypeError && !(cause as { code?: string }).code) throw unreachable(cause);
-      throw new LatchkeyError(
-        'LATCHKEY_ID_TOKEN_SIGNATURE_INVALID',
-        "The ID token signature does not verify with the provider's published keys. Nothing was stored.",
-        causeName(cause),
-      );
-    }
-    const claims = oauth.getValidatedIdTokenClaims(result);
-    if (!claims || typeof result.id_token !== 'string') {
+    const fresh = oauth.getValidatedIdTokenClaims(result) as unknown as UserClaims | undefined;
+    if (fresh && typeof result.id_token === 'string') {
+      await this.#verifySignature(as, response);
+      if (previous) assertSameIdentity(previous.user, fresh);
+    } else if (!previous) {
       throw new LatchkeyError('LATCHKEY_ID_TOKEN_INVALID', 'The provider returned no ID token. Is "openid" in the scope?', {
         claim: 'id_token',
       });
     }
-    const expiresInMs = typeof result.expires_in === 'number' && result.expires_in > 0 ? result.expires_in * 1000 : Infinity;
+    // A refresh response without an ID token keeps the one from before (and its claims).
+    const user = fresh ?? (previous as { user: UserClaims }).user;
+    const idToken = fresh ? (result.id_token as string) : (previous as { stored: StoredSession }).stored.id_token;
+    const offset = fresh ? clockOffsetMs : (previous?.stored.clock_offset_ms ?? 0);
+    const accessTokenEnd =
+      typeof result.expires_in === 'number' && result.expires_in > 0 ? receivedAtMs + result.expires_in * 1000 : Infinity;
+    // The session ends when its access token does, or sooner if a new ID token says so (the tutorial's rule).
+    const idTokenEnd = fresh ? fresh.exp * 1000 - offset : Infinity;
+    let endAtMs = Math.min(accessTokenEnd, idTokenEnd);
+    if (!Number.isFinite(endAtMs)) endAtMs = user.exp * 1000 - offset;
+    const refreshToken = result.refresh_token ?? previous?.stored.refresh_token;
+    const scope = result.scope ?? previous?.stored.scope;
     const stored: StoredSession = {
       v: 1,
       issuer: this.#config.issuer.href,
       client_id: this.#config.clientId,
-      id_token: result.id_token,
+      id_token: idToken,
       access_token: result.access_token,
       token_type: result.token_type,
-      // Without expires_in, the access token is taken to live as long as the ID token.
-      expires_at_ms: Number.isFinite(expiresInMs) ? receivedAtMs + expiresInMs : claims.exp * 1000 - clockOffsetMs,
-      clock_offset_ms: clockOffsetMs,
-      ...(result.refresh_token !== undefined && { refresh_token: result.refresh_token }),
-      ...(result.scope !== undefined && { scope: result.scope }),
+      issued_at_ms: receivedAtMs,
+      expires_at_ms: endAtMs,
+      clock_offset_ms: offset,
+      ...(refreshToken !== undefined && { refresh_token: refreshToken }),
+      ...(scope !== undefined && { scope }),
     };
-    return { stored, user: claims as unknown as UserClaims };
+    return { stored, user };
   }
 }
 
@@ -258,6 +391,26 @@ async function measureClockOffset(response: Response, receivedAtMs: number): Pro
     return Math.max(-MAX_CLOCK_OFFSET_MS, Math.min(MAX_CLOCK_OFFSET_MS, Math.round(offset)));
   } catch {
     return 0;
+  }
+}
+
+/**
+ * OIDC Core §12.2: a refreshed ID token is about the same user, from the same issuer, for the same
+ * client. Anything else ends the session.
+ */
+function assertSameIdentity(before: UserClaims, after: UserClaims): void {
+  const audience = (value: unknown) => JSON.stringify([value].flat().sort());
+  for (const claim of ['iss', 'sub', 'azp', 'aud'] as const) {
+    const same = claim === 'aud' ? audience(before[claim]) === audience(after[claim]) : before[claim] === after[claim];
+    if (!same) {
+      throw new LatchkeyError(
+        'LATCHKEY_IDENTITY_CHANGED',
+        `The refreshed ID token has another "${claim}" than the session's; the session was ended.`,
+        {
+          claim,
+        },
+      );
+    }
   }
 }
 
@@ -315,7 +468,17 @@ function authResponseError(cause: unknown): LatchkeyError {
   );
 }
 
-function tokenResponseError(cause: unknown, status: number): LatchkeyError {
+function tokenResponseError(cause: unknown, status: number, refreshing: boolean): LatchkeyError {
+  if (cause instanceof oauth.ResponseBodyError && refreshing && cause.error === 'invalid_grant') {
+    return new LatchkeyError(
+      'LATCHKEY_REFRESH_REJECTED',
+      'The provider no longer accepts this session (revoked, expired, or used elsewhere). Sign in again.',
+      {
+        error: cause.error,
+        status: cause.status,
+      },
+    );
+  }
   if (cause instanceof oauth.ResponseBodyError) {
     return new LatchkeyError('LATCHKEY_TOKEN_REQUEST_FAILED', `The provider refused the token request (${cause.error}). Sign in again.`, {
       error: cause.error,

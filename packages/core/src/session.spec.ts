@@ -396,7 +396,7 @@ describe('expiry', () => {
 
 describe('the store', () => {
   const key = `latchkey:${CLIENT_ID}`;
-  const valid = (claims: Record<string, unknown>) =>
+  const valid = (claims: Record<string, unknown>, record: Record<string, unknown> = {}) =>
     JSON.stringify({
       v: 1,
       issuer: 'https://op.example.com/',
@@ -404,8 +404,10 @@ describe('the store', () => {
       id_token: fakeJwt(claims),
       access_token: 'at',
       token_type: 'bearer',
+      issued_at_ms: Date.now(),
       expires_at_ms: Date.now() + 60_000,
       clock_offset_ms: 0,
+      ...record,
     });
   const good = { iss: 'https://op.example.com/', sub: 'alice', aud: CLIENT_ID, exp: Math.floor(Date.now() / 1000) + 60 };
 
@@ -428,7 +430,10 @@ describe('the store', () => {
     ['exp a string', valid({ ...good, exp: '9999999999' })],
     ['another issuer', valid({ ...good, iss: 'https://evil.example/' })],
     ['another audience', valid({ ...good, aud: 'other' })],
-    ['an expired session', valid({ ...good, exp: Math.floor(Date.now() / 1000) - 10 })],
+    ['an expired session', valid(good, { expires_at_ms: Date.now() - 1_000 })],
+    ['issued_at_ms missing', valid(good, { issued_at_ms: undefined })],
+    ['expires_at_ms a string', valid(good, { expires_at_ms: String(Date.now() + 60_000) })],
+    ['an empty refresh_token', valid(good, { refresh_token: '' })],
     ['a 1 MB value', 'x'.repeat(1024 * 1024)],
   ])('starts anonymous and removes %s, never throws', (_name, raw) => {
     const store = memoryStore();

@@ -1,10 +1,12 @@
-import { resolveConfig, type LatchkeyConfig, type ResolvedConfig } from './config.ts';
+import { resolveConfig, type LatchkeyConfig, type LogoutOptions, type ResolvedConfig } from './config.ts';
 import { LatchkeyError } from './errors.ts';
 import { Emitter } from './events.ts';
-import { OidcClient } from './oidc.ts';
+import { OidcClient, type TokenResult } from './oidc.ts';
 import { safeReturnTo } from './return-to.ts';
+import { backoffMs, instants, timeoutUntil, type Instants } from './schedule.ts';
 import { memoryStore, type SessionStore } from './session-store.ts';
-import { parseStoredSession, sessionEndMs, type StoredSession, type UserClaims } from './stored-session.ts';
+import { parseStoredSession, type RestoredSession, type StoredSession, type UserClaims } from './stored-session.ts';
+import { TabSync, type TabPorts } from './tabs.ts';
 import { saveTransaction, takeTransaction, type TransactionStorage } from './transaction.ts';
 
 export type SessionStatus = 'loading' | 'authenticated' | 'anonymous';
@@ -17,7 +19,10 @@ export interface SessionState {
   readonly user: UserClaims | null;
   /** When the session ends, in epoch milliseconds on this browser's clock. */
   readonly expiresAt: number | null;
-  /** True from the warning instant (60 s before the end, or half the lifetime if shorter) to the end. */
+  /**
+   * True from the warning instant (60 s before the end, or half the lifetime if shorter) to the end,
+   * when no refresh can extend the session (no refresh token, or the provider keeps failing).
+   */
   readonly expiringSoon: boolean;
   /** The last failure, until the next successful sign-in or an explicit `clearError()`. */
   readonly error: LatchkeyError | null;
@@ -30,15 +35,16 @@ export interface AuthenticatedEvent {
   readonly accessToken: string;
   /** Epoch milliseconds. */
   readonly expiresAt: number;
-  /** The `returnTo` the sign-in was started with. */
+  /** The `returnTo` the sign-in was started with (empty for a sign-in in another tab). */
   readonly state: string;
 }
 
 export interface SessionEvents {
   authenticated: AuthenticatedEvent;
+  refreshed: { readonly expiresAt: number };
   expiringSoon: { readonly expiresAt: number };
   expired: { readonly expiresAt: number };
-  loggedOut: Record<string, never>;
+  loggedOut: { readonly elsewhere: boolean };
   error: LatchkeyError;
   storeDegraded: { readonly name: string };
 }
@@ -51,7 +57,7 @@ export interface LoginOptions {
 }
 
 /** The browser, as the session uses it. Tests hand it fakes; a server hands it nothing. */
-export interface SessionPorts {
+export interface SessionPorts extends TabPorts {
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
   readonly setTimeout?: (handler: () => void, ms: number) => unknown;
@@ -59,8 +65,12 @@ export interface SessionPorts {
   readonly location?: { readonly href: string; readonly origin: string; assign(url: string): void };
   readonly history?: { replaceState(data: unknown, unused: string, url?: string | URL | null): void };
   readonly transactionStorage?: TransactionStorage;
-  /** Receives `visibilitychange`, `focus`, `pageshow`, `online` to re-check the session after sleep. */
+  /** Receives `visibilitychange`, `focus`, `pageshow`, `online` (and `storage`) to re-check the session. */
   readonly events?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'>;
+  /** `navigator.locks`, so only one tab refreshes at a time. */
+  readonly locks?: { request<T>(name: string, callback: () => Promise<T>): Promise<T> };
+  /** Navigates by submitting a POST form (RP-initiated logout without the ID token in a URL). */
+  readonly submitForm?: (url: string, fields: Readonly<Record<string, string>>) => void;
 }
 
 export interface Session {
@@ -82,10 +92,18 @@ export interface Session {
    * @throws LatchkeyError — and puts it in `state.error`; the session stays signed out.
    */
   handleRedirectCallback(url?: string): Promise<{ returnTo: string }>;
-  /** Signs out in this tab: store, state and timers. */
-  logout(): Promise<void>;
-  /** The current access token. @throws LatchkeyError `LATCHKEY_LOGIN_REQUIRED` when signed out. */
+  /**
+   * Signs out: first here and in every other tab (store, timers, state), then, as configured or asked,
+   * revokes the refresh token and ends the provider's session (which navigates away).
+   */
+  logout(options?: LogoutOptions): Promise<void>;
+  /**
+   * The current access token, refreshed first when it is due (one request, shared by concurrent
+   * callers and by the tabs). @throws LatchkeyError `LATCHKEY_LOGIN_REQUIRED` when signed out.
+   */
   getAccessToken(): Promise<string>;
+  /** Userinfo for the signed-in user; discarded (an error) when its `sub` is not the ID token's. */
+  getUserInfo(): Promise<Record<string, unknown>>;
   /** Clears `state.error` (after the app has shown it). */
   clearError(): void;
   on<K extends keyof SessionEvents>(name: K, handler: (payload: SessionEvents[K]) => void): () => void;
@@ -95,9 +113,14 @@ export interface Session {
 
 const INITIAL: SessionState = { status: 'loading', user: null, expiresAt: null, expiringSoon: false, error: null };
 const ANONYMOUS: SessionState = { ...INITIAL, status: 'anonymous' };
-// setTimeout overflows above 2^31 - 1 ms (24.8 days) and fires at once; wake up earlier instead.
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 const WAKE_EVENTS = ['visibilitychange', 'focus', 'pageshow', 'online'] as const;
+// Retries of a refresh that cannot have been processed; the session stays usable meanwhile.
+const MAX_REFRESH_RETRIES = 5;
+
+type MaybePromise<T> = T | Promise<T>;
+function then<T, R>(value: MaybePromise<T>, fn: (value: T) => MaybePromise<R>): MaybePromise<R> {
+  return value instanceof Promise ? value.then(fn) : fn(value);
+}
 
 /**
  * Creates the session for one provider and client. Touches nothing at import; in a browser it reads
@@ -112,6 +135,14 @@ export function createSession(config: LatchkeyConfig, ports: SessionPorts = brow
 function browserPorts(): SessionPorts {
   const g = globalThis as Partial<typeof globalThis>;
   if (typeof g.window === 'undefined' || typeof g.document === 'undefined') return {};
+  const storage = (name: 'localStorage' | 'sessionStorage') => {
+    // Reading the property itself throws where storage is blocked; the session then degrades.
+    try {
+      return g[name];
+    } catch {
+      return undefined;
+    }
+  };
   return {
     fetch: g.fetch?.bind(g),
     now: Date.now,
@@ -119,10 +150,27 @@ function browserPorts(): SessionPorts {
     clearTimeout: (id) => g.clearTimeout?.(id as number),
     location: g.location,
     history: g.history,
-    get transactionStorage() {
-      return g.sessionStorage as Storage;
-    },
+    transactionStorage: storage('sessionStorage'),
+    markerStorage: storage('localStorage'),
     events: g.window,
+    channel: typeof g.BroadcastChannel === 'function' ? (name) => new BroadcastChannel(name) : undefined,
+    locks: g.navigator?.locks ? { request: (name, callback) => (g.navigator as Navigator).locks.request(name, callback) } : undefined,
+    submitForm: (url, fields) => {
+      const document = g.document as Document;
+      const form = document.createElement('form');
+      form.method = 'POST';
+      form.action = url;
+      form.style.display = 'none';
+      for (const [name, value] of Object.entries(fields)) {
+        const input = document.createElement('input');
+        input.type = 'hidden';
+        input.name = name;
+        input.value = value;
+        form.appendChild(input);
+      }
+      document.body.appendChild(form);
+      form.submit();
+    },
   };
 }
 
@@ -130,15 +178,26 @@ class BrowserSession implements Session {
   readonly #config: ResolvedConfig | undefined;
   readonly #ports: SessionPorts;
   readonly #oidc: OidcClient | undefined;
+  readonly #tabs: TabSync | undefined;
   readonly #events = new Emitter<SessionEvents>();
   readonly #listeners = new Set<(state: SessionState) => void>();
   readonly #ready: Promise<SessionState>;
   #state: SessionState = INITIAL;
   #store: SessionStore;
-  #stored: StoredSession | undefined;
+  #refreshTokenStore: SessionStore | undefined;
+  #current: RestoredSession | undefined;
+  /** Bumped whenever the session is replaced or ended: work started before a bump is dropped. */
+  #epoch = 0;
+  #refreshing: Promise<void> | undefined;
+  /** The provider failed a refresh that may be retried later (on wake), or must not be (until new tokens). */
+  #refreshTrouble: 'none' | 'retryable' | 'blocked' = 'none';
   #timer: unknown;
   #disposed = false;
-  readonly #onWake = () => this.#evaluate();
+  readonly #onWake = () => {
+    if (this.#refreshTrouble === 'retryable') this.#refreshTrouble = 'none';
+    this.#syncFromStore();
+    this.#evaluate();
+  };
 
   constructor(config: LatchkeyConfig, ports: SessionPorts) {
     this.#ports = ports;
@@ -150,11 +209,19 @@ class BrowserSession implements Session {
       this.#ready = new Promise(() => {});
       return;
     }
-    this.#config = resolveConfig(config, location.origin);
-    this.#store = this.#config.store;
-    this.#oidc = new OidcClient(this.#config, ports.fetch ?? fetch, this.#now);
+    const resolved = resolveConfig(config, location.origin);
+    this.#config = resolved;
+    this.#store = resolved.store;
+    this.#refreshTokenStore = resolved.refreshTokenStore;
+    this.#oidc = new OidcClient(resolved, ports.fetch ?? fetch, this.#now);
+    this.#tabs = new TabSync(
+      resolved.storeKey,
+      ports,
+      { onStored: () => this.#syncFromStore(), onLogout: () => this.#loggedOutElsewhere() },
+      resolved.store.shared === true,
+    );
     for (const name of WAKE_EVENTS) ports.events?.addEventListener(name, this.#onWake);
-    this.#ready = this.#restore();
+    this.#ready = Promise.resolve(this.#restore());
   }
 
   readonly #now = (): number => (this.#ports.now ?? Date.now)();
@@ -186,6 +253,16 @@ class BrowserSession implements Session {
 
   #setState(next: SessionState): void {
     if (this.#disposed) return;
+    const prev = this.#state;
+    if (
+      prev.status === next.status &&
+      prev.user === next.user &&
+      prev.expiresAt === next.expiresAt &&
+      prev.expiringSoon === next.expiringSoon &&
+      prev.error === next.error
+    ) {
+      return;
+    }
     this.#state = next;
     for (const listener of [...this.#listeners]) listener(next);
   }
@@ -208,86 +285,142 @@ class BrowserSession implements Session {
 
   // ---- the store: anything read back is validated; a throwing store degrades to memory ----
 
-  #degrade(error: unknown): void {
-    if (this.#store === this.#config?.store) {
-      this.#store = memoryStore();
-      const name = error instanceof Error ? error.name : 'Error';
-      // Deferred: a store can fail inside createSession(), before the app could subscribe.
-      queueMicrotask(() => this.#events.emit('storeDegraded', { name }));
-    }
+  #degrade(which: 'store' | 'refreshTokenStore', error: unknown): SessionStore {
+    const replacement = memoryStore();
+    if (which === 'store') this.#store = replacement;
+    else this.#refreshTokenStore = replacement;
+    const name = error instanceof Error ? error.name : 'Error';
+    // Deferred: a store can fail inside createSession(), before the app could subscribe.
+    queueMicrotask(() => this.#events.emit('storeDegraded', { name }));
+    return replacement;
   }
 
-  async #storeWrite(value: string | undefined): Promise<void> {
-    const key = this.#config?.storeKey ?? '';
+  /** Runs `op` on a store; a throw (or rejection) degrades that store to memory and runs `op` there. */
+  #onStore<T>(which: 'store' | 'refreshTokenStore', op: (store: SessionStore) => MaybePromise<T>): MaybePromise<T> {
+    const store = (which === 'store' ? this.#store : this.#refreshTokenStore) as SessionStore;
+    const retry = (error: unknown) => op(this.#degrade(which, error));
     try {
-      await (value === undefined ? this.#store.remove(key) : this.#store.set(key, value));
+      const result = op(store);
+      return result instanceof Promise ? result.catch(retry) : result;
     } catch (error) {
-      this.#degrade(error);
-      await (value === undefined ? this.#store.remove(key) : this.#store.set(key, value));
+      return retry(error);
     }
   }
 
-  #restore(): Promise<SessionState> {
+  #key(): string {
+    return (this.#config as ResolvedConfig).storeKey;
+  }
+
+  /** Reads the stored session back and validates it; garbage is removed and reads as `undefined`. */
+  #read(): MaybePromise<RestoredSession | undefined> {
     const config = this.#config as ResolvedConfig;
-    const settle = (raw: unknown): SessionState => {
-      const restored = parseStoredSession(raw, config.issuer.href, config.clientId);
-      if (!restored || restored.endAtMs <= this.#now()) {
-        // Garbage or an expired session: removed, never thrown.
-        if (raw !== null && raw !== undefined) void this.#storeWrite(undefined).catch(() => {});
-        this.#setState(ANONYMOUS);
+    const raw = this.#onStore('store', (s) => s.get(this.#key()));
+    return then(raw, (value) => {
+      const restored = parseStoredSession(value, config.issuer.href, config.clientId);
+      if (!restored) {
+        if (value !== null && value !== undefined) this.#removeStored();
+        return undefined;
+      }
+      if (!this.#refreshTokenStore) return restored;
+      return then(
+        this.#onStore('refreshTokenStore', (s) => s.get(`${this.#key()}:refresh`)),
+        (rt): RestoredSession =>
+          typeof rt === 'string' && rt !== '' ? { ...restored, stored: { ...restored.stored, refresh_token: rt } } : restored,
+      );
+    });
+  }
+
+  async #write(stored: StoredSession): Promise<void> {
+    if (this.#refreshTokenStore) {
+      const { refresh_token: refreshToken, ...rest } = stored;
+      const key = `${this.#key()}:refresh`;
+      await this.#onStore('refreshTokenStore', (s) => (refreshToken ? s.set(key, refreshToken) : s.remove(key)));
+      await this.#onStore('store', (s) => s.set(this.#key(), JSON.stringify(rest)));
+    } else {
+      await this.#onStore('store', (s) => s.set(this.#key(), JSON.stringify(stored)));
+    }
+  }
+
+  #removeStored(): void {
+    const swallow = (result: MaybePromise<void>) => void (result instanceof Promise ? result.catch(() => {}) : result);
+    swallow(this.#onStore('store', (s) => s.remove(this.#key())));
+    if (this.#refreshTokenStore) swallow(this.#onStore('refreshTokenStore', (s) => s.remove(`${this.#key()}:refresh`)));
+  }
+
+  #restore(): MaybePromise<SessionState> {
+    const settle = (restored: RestoredSession | undefined): SessionState => {
+      if (restored && !this.#loggedOutSince(restored) && (restored.stored.expires_at_ms > this.#now() || restored.stored.refresh_token)) {
+        this.#adopt(restored);
       } else {
-        this.#become(restored.stored, restored.user, restored.endAtMs);
+        if (restored) this.#removeStored();
+        this.#setState(ANONYMOUS);
       }
       return this.#state;
     };
-    const fallback = (error: unknown): SessionState => {
-      this.#degrade(error);
-      this.#setState(ANONYMOUS);
-      return this.#state;
-    };
     try {
-      const raw = this.#store.get(config.storeKey);
-      if (raw instanceof Promise) return raw.then(settle, fallback);
-      return Promise.resolve(settle(raw));
-    } catch (error) {
-      return Promise.resolve(fallback(error));
+      const read = this.#read();
+      return read instanceof Promise ? read.then(settle, () => settle(undefined)) : settle(read);
+    } catch {
+      return settle(undefined);
     }
   }
 
-  // ---- the three instants (this slice: warn and end) ----
+  /** A logout in another tab after these tokens were received (per-tab stores, sleeping tabs). */
+  #loggedOutSince(restored: RestoredSession): boolean {
+    return (this.#tabs?.lastLogoutAt() ?? 0) > restored.stored.issued_at_ms;
+  }
 
-  #become(stored: StoredSession, user: UserClaims, endAtMs: number, error: LatchkeyError | null = null): void {
-    this.#stored = stored;
-    this.#setState({ status: 'authenticated', user, expiresAt: endAtMs, expiringSoon: false, error });
+  // ---- the session and its three instants ----
+
+  #adopt(restored: RestoredSession): void {
+    const previous = this.#current;
+    if (previous?.stored !== restored.stored) this.#epoch++;
+    this.#current = restored;
+    if (
+      previous?.stored.refresh_token !== restored.stored.refresh_token ||
+      previous?.stored.issued_at_ms !== restored.stored.issued_at_ms
+    ) {
+      this.#refreshTrouble = 'none';
+    }
+    this.#setState({
+      status: 'authenticated',
+      user: restored.user,
+      expiresAt: restored.stored.expires_at_ms,
+      expiringSoon: false,
+      error: this.#state.error,
+    });
     this.#evaluate();
   }
 
-  #warnAtMs(state: SessionState): number {
-    const endAt = state.expiresAt ?? 0;
-    const issuedAt = typeof state.user?.['iat'] === 'number' ? state.user['iat'] * 1000 - (this.#stored?.clock_offset_ms ?? 0) : endAt;
-    return endAt - Math.min(60_000, Math.max(0, endAt - issuedAt) / 2);
+  #instants(current: RestoredSession): Instants {
+    const config = this.#config as ResolvedConfig;
+    return instants(current.stored.issued_at_ms, current.stored.expires_at_ms, {
+      refreshAtFraction: config.refreshAtFraction,
+      warnBeforeMs: config.warnBeforeMs,
+    });
   }
 
-  /** Brings the state in line with the clock, then sleeps until the next instant. Cheap; run on every wake. */
+  /** Brings the state in line with the clock, starts a due refresh, then sleeps until the next instant. */
   #evaluate(): void {
     this.#clearTimer();
-    const state = this.#state;
-    if (state.status !== 'authenticated' || state.expiresAt === null || this.#disposed) return;
+    const current = this.#current;
+    if (!current || this.#disposed) return;
+    if (this.#loggedOutSince(current)) return this.#loggedOutElsewhere();
     const now = this.#now();
-    if (now >= state.expiresAt) {
-      const expiresAt = state.expiresAt;
-      this.#endLocally();
-      this.#events.emit('expired', { expiresAt });
-      return;
+    const { refreshAt, warnAt, endAt } = this.#instants(current);
+    const canRefresh = current.stored.refresh_token !== undefined && this.#refreshTrouble !== 'blocked';
+    // After a failed refresh the next attempt waits for a wake event (online, focus, …), never a loop.
+    const refreshDue = canRefresh && this.#refreshTrouble === 'none' && !this.#refreshing;
+    if (refreshDue && now >= refreshAt) void this.#refresh();
+    if (now >= endAt && !this.#refreshing) return this.#expire(endAt);
+    const expiringSoon = now >= warnAt && (!canRefresh || this.#refreshTrouble !== 'none');
+    if (expiringSoon !== this.#state.expiringSoon) {
+      this.#setState({ ...this.#state, expiringSoon });
+      if (expiringSoon) this.#events.emit('expiringSoon', { expiresAt: endAt });
     }
-    const warnAt = this.#warnAtMs(state);
-    if (now >= warnAt && !state.expiringSoon) {
-      this.#setState({ ...state, expiringSoon: true });
-      this.#events.emit('expiringSoon', { expiresAt: state.expiresAt });
-    }
-    const next = now >= warnAt ? state.expiresAt : warnAt;
-    const delay = Math.min(Math.max(0, next - now), MAX_TIMEOUT_MS);
-    this.#timer = (this.#ports.setTimeout ?? setTimeout)(() => this.#evaluate(), delay);
+    const next = [refreshDue ? refreshAt : Infinity, warnAt, endAt].filter((t) => t > now);
+    if (next.length === 0) return;
+    this.#timer = (this.#ports.setTimeout ?? setTimeout)(() => this.#evaluate(), timeoutUntil(Math.min(...next), now));
   }
 
   #clearTimer(): void {
@@ -295,11 +428,137 @@ class BrowserSession implements Session {
     this.#timer = undefined;
   }
 
+  /** Ends the session here: state, timers, store. Work in flight is dropped (the epoch moves). */
   #endLocally(): void {
     this.#clearTimer();
-    this.#stored = undefined;
+    this.#epoch++;
+    this.#current = undefined;
+    this.#refreshTrouble = 'none';
     this.#setState({ ...ANONYMOUS, error: this.#state.error });
-    void this.#storeWrite(undefined).catch(() => {});
+    this.#removeStored();
+  }
+
+  #expire(endAt: number): void {
+    this.#endLocally();
+    this.#events.emit('expired', { expiresAt: endAt });
+  }
+
+  #loggedOutElsewhere(): void {
+    if (!this.#current) return;
+    this.#clearTimer();
+    this.#epoch++;
+    this.#current = undefined;
+    this.#refreshTrouble = 'none';
+    // The other tab already cleared a shared store; a per-tab store is cleared here.
+    if (!this.#store.shared) this.#removeStored();
+    this.#setState({ ...ANONYMOUS, error: this.#state.error });
+    this.#events.emit('loggedOut', { elsewhere: true });
+  }
+
+  /** Another tab wrote the shared store (sign-in, refresh, sign-out), or this tab woke up: follow it. */
+  #syncFromStore(): void {
+    if (!this.#config || !this.#store.shared || this.#disposed) return;
+    const epoch = this.#epoch;
+    void Promise.resolve(this.#read()).then((latest) => {
+      if (epoch !== this.#epoch) return;
+      const current = this.#current;
+      if (!latest) {
+        if (current) this.#loggedOutElsewhere();
+        return;
+      }
+      if (current && latest.stored.id_token === current.stored.id_token && latest.stored.access_token === current.stored.access_token)
+        return;
+      if (this.#loggedOutSince(latest) || (latest.stored.expires_at_ms <= this.#now() && !latest.stored.refresh_token)) return;
+      const signedIn = !current || current.user.sub !== latest.user.sub;
+      this.#adopt(latest);
+      if (signedIn) {
+        this.#events.emit('authenticated', {
+          idToken: latest.stored.id_token,
+          idTokenPayload: latest.user,
+          accessToken: latest.stored.access_token,
+          expiresAt: latest.stored.expires_at_ms,
+          state: '',
+        });
+      } else {
+        this.#events.emit('refreshed', { expiresAt: latest.stored.expires_at_ms });
+      }
+    });
+  }
+
+  // ---- refresh: single-flight in the tab and across tabs ----
+
+  #refresh(): Promise<void> {
+    this.#refreshing ??= this.#refreshOnce().finally(() => {
+      this.#refreshing = undefined;
+      this.#evaluate();
+    });
+    return this.#refreshing;
+  }
+
+  async #refreshOnce(): Promise<void> {
+    const { config, oidc } = this.#browser();
+    const startedWith = this.#current;
+    if (!startedWith?.stored.refresh_token) return;
+    const epoch = this.#epoch;
+    const stillCurrent = () => epoch === this.#epoch && !this.#disposed;
+    const underLock = async () => {
+      if (!stillCurrent()) return;
+      // Another tab may have refreshed (or signed out) while this one waited for the lock.
+      if (this.#store.shared) {
+        const latest = await this.#read();
+        if (!stillCurrent()) return;
+        if (!latest) return this.#loggedOutElsewhere();
+        if (
+          latest.stored.refresh_token !== startedWith.stored.refresh_token ||
+          latest.stored.issued_at_ms > startedWith.stored.issued_at_ms
+        ) {
+          this.#adopt(latest);
+          this.#events.emit('refreshed', { expiresAt: latest.stored.expires_at_ms });
+          return;
+        }
+      }
+      if (this.#loggedOutSince(startedWith)) return this.#loggedOutElsewhere();
+      for (let attempt = 0; ; attempt++) {
+        let result: TokenResult;
+        try {
+          result = await oidc.refresh(startedWith.stored, startedWith.user);
+        } catch (error) {
+          if (!stillCurrent()) return;
+          const failure = asLatchkeyError(error);
+          const retryable = failure.code === 'LATCHKEY_PROVIDER_UNREACHABLE';
+          const delay = backoffMs(attempt);
+          if (retryable && attempt < MAX_REFRESH_RETRIES && this.#now() + delay < startedWith.stored.expires_at_ms) {
+            this.#refreshTrouble = 'retryable';
+            await new Promise((resolve) => (this.#ports.setTimeout ?? setTimeout)(() => resolve(undefined), delay));
+            if (!stillCurrent()) return;
+            continue;
+          }
+          if (retryable || failure.code === 'LATCHKEY_TOKEN_REQUEST_FAILED') {
+            // Keep the session until it ends; a failure that may have been processed is never retried.
+            this.#refreshTrouble = retryable ? 'retryable' : 'blocked';
+            this.#fail(failure);
+            return;
+          }
+          // invalid_grant, another identity, an invalid ID token: the session is over, once, everywhere.
+          this.#endLocally();
+          this.#tabs?.announceLogout(this.#now());
+          this.#fail(failure);
+          this.#events.emit('loggedOut', { elsewhere: false });
+          return;
+        }
+        if (!stillCurrent()) return; // signed out meanwhile: these tokens are dropped, never stored
+        // The rotated refresh token is stored before the lock is released or anyone is told.
+        await this.#write(result.stored);
+        if (!stillCurrent()) return;
+        this.#adopt({ stored: result.stored, user: result.user });
+        if (this.#state.error?.code === 'LATCHKEY_PROVIDER_UNREACHABLE') this.clearError();
+        this.#tabs?.announceStored();
+        this.#events.emit('refreshed', { expiresAt: result.stored.expires_at_ms });
+        return;
+      }
+    };
+    const locks = this.#ports.locks;
+    await (locks ? locks.request(`latchkey:refresh:${config.storeKey}`, underLock) : underLock());
   }
 
   // ---- sign-in ----
@@ -312,8 +571,7 @@ class BrowserSession implements Session {
     try {
       const request = await oidc.authorizationRequest({ returnTo, params: options.authorizationParams ?? {} });
       const storage = ports.transactionStorage;
-      if (!storage)
-        throw new LatchkeyError('LATCHKEY_STORAGE_UNAVAILABLE', 'Sign-in needs sessionStorage, which this environment does not have.');
+      if (!storage) throw new LatchkeyError('LATCHKEY_STORAGE_UNAVAILABLE', 'Sign-in needs sessionStorage, which this browser refused.');
       saveTransaction(storage, request.state, request.transaction, this.#now());
       if (this.#state.error) this.#setState({ ...this.#state, error: null });
       ports.location.assign(request.url.href);
@@ -344,13 +602,17 @@ class BrowserSession implements Session {
           throw new LatchkeyError(
             'LATCHKEY_ACCESS_DENIED',
             'Sign-in was cancelled or refused at the provider. You are still signed out; sign in again when ready.',
-            { error: 'access_denied' },
+            {
+              error: 'access_denied',
+            },
           );
         }
         throw new LatchkeyError(
           'LATCHKEY_STATE_MISSING',
           'The sign-in response carries no "state", so it cannot be matched to a sign-in from this tab. Sign in again.',
-          { claim: 'state' },
+          {
+            claim: 'state',
+          },
         );
       }
       const tx = ports.transactionStorage ? takeTransaction(ports.transactionStorage, state) : undefined;
@@ -363,14 +625,15 @@ class BrowserSession implements Session {
       }
       const { stored, user } = await oidc.exchangeCode(callback, state, tx);
       const returnTo = safeReturnTo(tx.return_to, ports.location.origin);
-      await this.#storeWrite(JSON.stringify(stored));
-      const endAtMs = sessionEndMs(user.exp, stored);
-      this.#become(stored, user, endAtMs);
+      await this.#write(stored);
+      this.#adopt({ stored, user });
+      if (this.#state.error) this.#setState({ ...this.#state, error: null });
+      this.#tabs?.announceStored();
       this.#events.emit('authenticated', {
         idToken: stored.id_token,
         idTokenPayload: user,
         accessToken: stored.access_token,
-        expiresAt: endAtMs,
+        expiresAt: stored.expires_at_ms,
         state: returnTo,
       });
       return { returnTo };
@@ -380,28 +643,71 @@ class BrowserSession implements Session {
     }
   }
 
-  async logout(): Promise<void> {
-    this.#browser();
-    const wasAuthenticated = this.#state.status === 'authenticated';
+  // ---- sign-out ----
+
+  async logout(options: LogoutOptions = {}): Promise<void> {
+    const { config, oidc, ports } = this.#browser();
+    const { revokeRefreshToken, endSession, endSessionMethod } = { ...config.logout, ...options };
+    const ended = this.#current;
+    // Local first, always: this tab, the store, and every other tab.
     this.#endLocally();
+    this.#tabs?.announceLogout(this.#now());
     this.#setState({ ...ANONYMOUS });
-    if (wasAuthenticated) this.#events.emit('loggedOut', {});
+    if (ended) this.#events.emit('loggedOut', { elsewhere: false });
+
+    const refreshToken = ended?.stored.refresh_token;
+    if (revokeRefreshToken && refreshToken) await oidc.revoke(refreshToken);
+    if (!endSession) return;
+    let request: Awaited<ReturnType<OidcClient['endSessionRequest']>>;
+    try {
+      request = await oidc.endSessionRequest(ended?.stored.id_token);
+    } catch (error) {
+      // Signed out here all the same; say why the provider's session could not be ended.
+      this.#fail(asLatchkeyError(error));
+      return;
+    }
+    if (!request) return;
+    if (endSessionMethod === 'POST' && ports.submitForm) {
+      ports.submitForm(request.url, request.fields);
+    } else {
+      const url = new URL(request.url);
+      for (const [name, value] of Object.entries(request.fields)) url.searchParams.set(name, value);
+      ports.location.assign(url.href);
+    }
   }
+
+  // ---- tokens ----
 
   async getAccessToken(): Promise<string> {
     this.#browser();
     await this.#ready;
+    this.#syncFromStore();
     this.#evaluate();
-    if (this.#state.status !== 'authenticated' || !this.#stored) {
+    if (this.#refreshing) await this.#refreshing;
+    const current = this.#current;
+    if (this.#state.status !== 'authenticated' || !current) {
       throw new LatchkeyError('LATCHKEY_LOGIN_REQUIRED', 'No signed-in session: sign in first.');
     }
-    return this.#stored.access_token;
+    return current.stored.access_token;
+  }
+
+  async getUserInfo(): Promise<Record<string, unknown>> {
+    const { oidc } = this.#browser();
+    await this.getAccessToken();
+    const current = this.#current as RestoredSession;
+    try {
+      return await oidc.userinfo(current.stored, current.user.sub);
+    } catch (error) {
+      throw this.#fail(asLatchkeyError(error));
+    }
   }
 
   dispose(): void {
     this.#clearTimer();
     for (const name of WAKE_EVENTS) this.#ports.events?.removeEventListener(name, this.#onWake);
+    this.#tabs?.close();
     this.#disposed = true;
+    this.#epoch++;
     this.#listeners.clear();
     this.#events.clear();
   }

@@ -17,7 +17,12 @@ export interface StoredSession {
   readonly id_token: string;
   readonly access_token: string;
   readonly token_type: string;
-  /** When the access token expires, on this browser's clock: receipt time + `expires_in`. */
+  /** When the last token response was received, on this browser's clock. */
+  readonly issued_at_ms: number;
+  /**
+   * When the session ends, on this browser's clock: the access token's expiry (receipt time +
+   * `expires_in`), or the ID token's `exp` if that comes first.
+   */
   readonly expires_at_ms: number;
   readonly refresh_token?: string;
   readonly scope?: string;
@@ -29,8 +34,6 @@ export interface StoredSession {
 export interface RestoredSession {
   readonly stored: StoredSession;
   readonly user: UserClaims;
-  /** When the session ends, on this browser's clock. */
-  readonly endAtMs: number;
 }
 
 // A stored session is a few KB; anything much larger is garbage (or an attack on memory).
@@ -38,11 +41,6 @@ const MAX_STORED_LENGTH = 64 * 1024;
 
 function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
-}
-
-/** When a session ends on the local clock: the earlier of the ID token's and the access token's expiry. */
-export function sessionEndMs(claimsExpSeconds: number, stored: Pick<StoredSession, 'expires_at_ms' | 'clock_offset_ms'>): number {
-  return Math.min(claimsExpSeconds * 1000 - stored.clock_offset_ms, stored.expires_at_ms);
 }
 
 /**
@@ -68,6 +66,7 @@ export function parseStoredSession(raw: unknown, issuer: string, clientId: strin
     s['access_token'] === '' ||
     typeof s['token_type'] !== 'string' ||
     !isFiniteNumber(s['expires_at_ms']) ||
+    !isFiniteNumber(s['issued_at_ms']) ||
     !isFiniteNumber(s['clock_offset_ms']) ||
     (s['refresh_token'] !== undefined && (typeof s['refresh_token'] !== 'string' || s['refresh_token'] === '')) ||
     (s['scope'] !== undefined && typeof s['scope'] !== 'string')
@@ -87,10 +86,11 @@ export function parseStoredSession(raw: unknown, issuer: string, clientId: strin
     id_token: s['id_token'],
     access_token: s['access_token'],
     token_type: s['token_type'],
+    issued_at_ms: s['issued_at_ms'],
     expires_at_ms: s['expires_at_ms'],
     clock_offset_ms: s['clock_offset_ms'],
     ...(s['refresh_token'] !== undefined && { refresh_token: s['refresh_token'] as string }),
     ...(s['scope'] !== undefined && { scope: s['scope'] as string }),
   };
-  return { stored, user: claims as UserClaims, endAtMs: sessionEndMs(claims['exp'], stored) };
+  return { stored, user: claims as UserClaims };
 }

@@ -26,6 +26,58 @@ export class MapStorage implements Storage {
   [name: string]: unknown;
 }
 
+/** BroadcastChannel between the fake tabs of one test; delivery is a microtask, so fake timers don't matter. */
+export class ChannelHub {
+  readonly #channels = new Set<{ name: string; target: EventTarget; closed: boolean }>();
+  posted = 0;
+  open(name: string): Pick<BroadcastChannel, 'postMessage' | 'close' | 'addEventListener' | 'removeEventListener'> {
+    const self = { name, target: new EventTarget(), closed: false };
+    this.#channels.add(self);
+    return {
+      postMessage: (data: unknown) => {
+        this.posted++;
+        const copy = structuredClone(data);
+        for (const other of this.#channels) {
+          if (other !== self && other.name === name && !other.closed)
+            queueMicrotask(() => other.target.dispatchEvent(new MessageEvent('message', { data: copy })));
+        }
+      },
+      close: () => {
+        self.closed = true;
+        this.#channels.delete(self);
+      },
+      addEventListener: self.target.addEventListener.bind(self.target) as BroadcastChannel['addEventListener'],
+      removeEventListener: self.target.removeEventListener.bind(self.target) as BroadcastChannel['removeEventListener'],
+    };
+  }
+}
+
+/** navigator.locks for the fake tabs: one holder per name at a time, in request order. */
+export class FakeLocks {
+  readonly #tails = new Map<string, Promise<unknown>>();
+  request<T>(name: string, callback: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(name) ?? Promise.resolve();
+    const result = previous.then(callback, callback);
+    this.#tails.set(
+      name,
+      result.catch(() => undefined),
+    );
+    return result;
+  }
+}
+
+/** What the tabs of one browser share: localStorage (as a shared store and the marker), channels, locks. */
+export interface FakeWorld {
+  readonly store: SessionStore;
+  readonly localStorage: MapStorage;
+  readonly hub: ChannelHub;
+  readonly locks: FakeLocks;
+}
+
+export function createFakeWorld(): FakeWorld {
+  return { store: { ...memoryStore(), shared: true }, localStorage: new MapStorage(), hub: new ChannelHub(), locks: new FakeLocks() };
+}
+
 export interface FakeBrowser {
   readonly ports: SessionPorts;
   readonly sessionStorage: MapStorage;
@@ -33,20 +85,24 @@ export interface FakeBrowser {
   readonly events: EventTarget;
   /** The URL the page was sent to by `location.assign`, if any. */
   assigned: string | undefined;
+  /** Forms submitted (RP-initiated logout by POST). */
+  submitted: { url: string; fields: Record<string, string> }[];
   href: string;
 }
 
 /** One browser tab at `href`: a fake location and history, a real-shaped sessionStorage, wake events. */
 export function createFakeBrowser(
   provider: FakeProvider,
-  options: { href?: string; store?: SessionStore; sessionStorage?: MapStorage } = {},
+  options: { href?: string; store?: SessionStore; sessionStorage?: MapStorage; world?: FakeWorld } = {},
 ): FakeBrowser {
   const events = new EventTarget();
+  const world = options.world;
   const browser: FakeBrowser = {
     sessionStorage: options.sessionStorage ?? new MapStorage(),
-    store: options.store ?? memoryStore(),
+    store: options.store ?? world?.store ?? memoryStore(),
     events,
     assigned: undefined,
+    submitted: [],
     href: options.href ?? 'https://app.example.com/',
     get ports(): SessionPorts {
       return {
@@ -64,6 +120,12 @@ export function createFakeBrowser(
         history: { replaceState: (_data, _unused, url) => void (browser.href = new URL(String(url), browser.href).href) },
         transactionStorage: browser.sessionStorage,
         events,
+        ...(world && {
+          markerStorage: world.localStorage,
+          channel: (name: string) => world.hub.open(name),
+          locks: world.locks,
+        }),
+        submitForm: (url, fields) => void browser.submitted.push({ url, fields: { ...fields } }),
       };
     },
   };

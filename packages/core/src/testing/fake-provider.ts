@@ -8,6 +8,12 @@ export interface FakeProviderHooks {
   /** Mangle the finished ID token (e.g. corrupt the signature). */
   idToken?: (jwt: string) => string;
   tokenResponse?: (body: Record<string, unknown>) => Response | Record<string, unknown>;
+  /** For refresh-token grants only; `attempt` counts refresh requests from 1. */
+  refreshResponse?: (body: Record<string, unknown>, attempt: number) => Response | Record<string, unknown> | Promise<Response>;
+  /** Fails a refresh before the provider processes it (the refresh token stays unused). */
+  refreshUnprocessed?: (attempt: number) => Response | Error | undefined;
+  refreshIdTokenClaims?: (claims: Record<string, unknown>) => Record<string, unknown>;
+  userinfo?: (claims: Record<string, unknown>) => Record<string, unknown>;
   authResponse?: (params: URLSearchParams) => URLSearchParams;
   metadata?: (metadata: Record<string, unknown>) => Record<string, unknown>;
 }
@@ -26,6 +32,14 @@ export interface FakeProvider {
   /** Signs an ID token as this provider would, for stores seeded by tests. */
   signIdToken(claims: Record<string, unknown>): Promise<string>;
   down: boolean;
+  /** Issue refresh tokens (rotated on every use; reusing a rotated one revokes the grant). */
+  issueRefreshTokens: boolean;
+  /** Refresh-token grant requests received. */
+  refreshRequests: number;
+  /** Grants revoked because a rotated refresh token was reused. */
+  revokedGrants: number;
+  /** Replaces the signing key (new `kid`); the JWKS then holds only the new key. */
+  rotateKey(): Promise<void>;
 }
 
 /**
@@ -33,10 +47,12 @@ export interface FakeProvider {
  * signing with jose, verifying PKCE. Browser tests use the real dev provider instead.
  */
 export async function createFakeProvider(issuer = 'https://op.example.com'): Promise<FakeProvider> {
-  const rsa = await generateKeyPair('RS256', { extractable: true });
-  const kid = 'rsa-1';
-  const jwk: JWK = { ...(await exportJWK(rsa.publicKey)), kid, alg: 'RS256', use: 'sig' };
+  let rsa = await generateKeyPair('RS256', { extractable: true });
+  let kid = 'rsa-1';
+  let jwk: JWK = { ...(await exportJWK(rsa.publicKey)), kid, alg: 'RS256', use: 'sig' };
   const codes = new Map<string, { clientId: string; redirectUri: string; nonce: string; challenge: string; sub: string }>();
+  const grants = new Map<string, { sub: string; clientId: string; revoked: boolean }>();
+  const refreshTokens = new Map<string, { grantId: string; used: boolean }>();
   const users: Record<string, Record<string, unknown>> = {
     alice: { name: 'Alice Liddell', email: 'alice@example.com' },
     bob: { name: 'Bob Builder', email: 'bob@example.com' },
@@ -72,6 +88,14 @@ export async function createFakeProvider(issuer = 'https://op.example.com'): Pro
       return `${q.get('redirect_uri')}?${params}`;
     },
     signIdToken: (claims) => sign(claims, { alg: 'RS256', kid }),
+    issueRefreshTokens: false,
+    refreshRequests: 0,
+    revokedGrants: 0,
+    async rotateKey() {
+      rsa = await generateKeyPair('RS256', { extractable: true });
+      kid = `rsa-${Date.now()}-${Math.random()}`;
+      jwk = { ...(await exportJWK(rsa.publicKey)), kid, alg: 'RS256', use: 'sig' };
+    },
   };
 
   function now(): number {
@@ -107,8 +131,22 @@ export async function createFakeProvider(issuer = 'https://op.example.com'): Pro
       }
       case '/jwks':
         return json({ keys: [jwk] });
-      case '/token':
-        return token(new URLSearchParams(await request.text()));
+      case '/token': {
+        const form = new URLSearchParams(await request.text());
+        return form.get('grant_type') === 'refresh_token' ? refresh(form) : token(form);
+      }
+      case '/revoke': {
+        const form = new URLSearchParams(await request.text());
+        const entry = refreshTokens.get(form.get('token') ?? '');
+        const grant = entry && grants.get(entry.grantId);
+        if (grant) grant.revoked = true;
+        return new Response(null, { status: 200 });
+      }
+      case '/userinfo': {
+        const sub = [...grants.values()][0]?.sub ?? 'alice';
+        const claims = { sub, ...users[sub] };
+        return json(provider.hooks.userinfo?.(claims) ?? claims);
+      }
       default:
         return json({ error: 'not_found' }, 404);
     }
@@ -124,17 +162,30 @@ export async function createFakeProvider(issuer = 'https://op.example.com'): Pro
     if (challenge !== code.challenge || form.get('redirect_uri') !== code.redirectUri || form.get('client_id') !== code.clientId) {
       return json({ error: 'invalid_grant', error_description: 'PKCE or redirect_uri mismatch' }, 400);
     }
+    const grantId = randomBytes(8).toString('hex');
+    grants.set(grantId, { sub: code.sub, clientId: code.clientId, revoked: false });
+    const body = await tokens(grantId, { nonce: code.nonce }, provider.hooks.idTokenClaims);
+    const out = provider.hooks.tokenResponse?.(body) ?? body;
+    return out instanceof Response ? out : json(out);
+  }
+
+  async function tokens(
+    grantId: string,
+    extra: Record<string, unknown>,
+    hook: FakeProviderHooks['idTokenClaims'],
+  ): Promise<Record<string, unknown>> {
+    const grant = grants.get(grantId) as { sub: string; clientId: string };
     const iat = now();
     let claims: Record<string, unknown> = {
       iss: issuer,
-      sub: code.sub,
-      aud: code.clientId,
+      sub: grant.sub,
+      aud: grant.clientId,
       iat,
       exp: iat + provider.tokenTtlSeconds,
-      nonce: code.nonce,
-      ...users[code.sub],
+      ...extra,
+      ...users[grant.sub],
     };
-    claims = provider.hooks.idTokenClaims?.(claims) ?? claims;
+    claims = hook?.(claims) ?? claims;
     const header = provider.hooks.idTokenHeader?.({ alg: 'RS256', kid }) ?? { alg: 'RS256', kid };
     let idToken = await sign(claims, header);
     idToken = provider.hooks.idToken?.(idToken) ?? idToken;
@@ -145,8 +196,38 @@ export async function createFakeProvider(issuer = 'https://op.example.com'): Pro
       id_token: idToken,
       scope: 'openid profile email',
     };
-    const out = provider.hooks.tokenResponse?.(body) ?? body;
-    return out instanceof Response ? out : json(out);
+    if (provider.issueRefreshTokens) {
+      const refreshToken = randomBytes(24).toString('base64url');
+      refreshTokens.set(refreshToken, { grantId, used: false });
+      body['refresh_token'] = refreshToken;
+    }
+    return body;
+  }
+
+  async function refresh(form: URLSearchParams): Promise<Response> {
+    provider.refreshRequests++;
+    const unprocessed = provider.hooks.refreshUnprocessed?.(provider.refreshRequests);
+    if (unprocessed instanceof Error) throw unprocessed;
+    if (unprocessed) return unprocessed;
+    const entry = refreshTokens.get(form.get('refresh_token') ?? '');
+    const grant = entry && grants.get(entry.grantId);
+    let result: Record<string, unknown> | Response;
+    if (!entry || !grant || grant.revoked) {
+      result = json({ error: 'invalid_grant', error_description: 'grant request is invalid' }, 400);
+    } else if (entry.used) {
+      // Reuse of a rotated refresh token: the whole grant is revoked (as oidc-provider does).
+      grant.revoked = true;
+      provider.revokedGrants++;
+      result = json({ error: 'invalid_grant', error_description: 'grant request is invalid' }, 400);
+    } else {
+      entry.used = true;
+      result = await tokens(entry.grantId, {}, provider.hooks.refreshIdTokenClaims);
+    }
+    if (provider.hooks.refreshResponse && !(result instanceof Response)) {
+      const out = await provider.hooks.refreshResponse(result, provider.refreshRequests);
+      return out instanceof Response ? out : json(out);
+    }
+    return result instanceof Response ? result : json(result);
   }
 
   return provider;

@@ -1,0 +1,358 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { LatchkeyConfig } from './config.ts';
+import { LatchkeyError } from './errors.ts';
+import { createSession, type Session } from './session.ts';
+import { memoryStore } from './session-store.ts';
+import { createFakeBrowser, createFakeWorld, type FakeBrowser, type FakeWorld } from './testing/fake-browser.ts';
+import { createFakeProvider, type FakeProvider } from './testing/fake-provider.ts';
+
+// Captured before the fake timers: WebCrypto and the fake provider finish on real event-loop turns.
+const realSetTimeout = globalThis.setTimeout;
+const CLIENT_ID = 'app';
+const KEY = `latchkey:${CLIENT_ID}`;
+let provider: FakeProvider;
+let world: FakeWorld;
+const sessions: Session[] = [];
+
+function tab(extra: Partial<LatchkeyConfig> = {}, browser: FakeBrowser = createFakeBrowser(provider, { world })) {
+  const session = createSession({ issuer: provider.issuer, clientId: CLIENT_ID, store: browser.store, ...extra }, browser.ports);
+  sessions.push(session);
+  return { session, browser };
+}
+
+async function signIn({ session, browser }: { session: Session; browser: FakeBrowser }) {
+  await session.login();
+  browser.href = provider.authorize(browser.assigned as string);
+  return session.handleRedirectCallback();
+}
+
+/** Lets real async work (WebCrypto) finish: a few real event-loop turns. */
+async function flushIo(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => realSetTimeout(resolve, 1));
+}
+
+/** Advances the fake clock in steps, letting real async work finish between them. */
+async function advance(ms: number, stepMs = 500): Promise<void> {
+  for (let elapsed = 0; elapsed < ms; elapsed += stepMs) {
+    await vi.advanceTimersByTimeAsync(Math.min(stepMs, ms - elapsed));
+    await flushIo();
+  }
+}
+
+function storedRefreshToken(): string | undefined {
+  return JSON.parse((world.store.get(KEY) as string | null) ?? '{}').refresh_token;
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<LatchkeyError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(LatchkeyError);
+  return error as LatchkeyError;
+}
+
+beforeEach(async () => {
+  vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+  provider = await createFakeProvider();
+  provider.issueRefreshTokens = true;
+  provider.tokenTtlSeconds = 100;
+  world = createFakeWorld();
+});
+
+afterEach(() => {
+  for (const session of sessions.splice(0)) session.dispose();
+  vi.useRealTimers();
+});
+
+describe('refresh', () => {
+  it('refreshes at 75 % of the lifetime, stores the rotated refresh token, and stays signed in', async () => {
+    const t = tab();
+    await signIn(t);
+    const firstRt = storedRefreshToken();
+    const refreshed: number[] = [];
+    t.session.on('refreshed', (e) => refreshed.push(e.expiresAt));
+    await advance(74_000);
+    expect(provider.refreshRequests).toBe(0);
+    await advance(2_000);
+    expect(provider.refreshRequests).toBe(1);
+    expect(refreshed).toHaveLength(1);
+    expect(storedRefreshToken()).not.toBe(firstRt);
+    expect(t.session.getState()).toMatchObject({ status: 'authenticated', expiringSoon: false });
+    expect(t.session.getState().expiresAt).toBeGreaterThan(Date.now() + 90_000);
+  });
+
+  it('shares one request between concurrent getAccessToken() callers', async () => {
+    const t = tab();
+    await signIn(t);
+    vi.setSystemTime(Date.now() + 80_000);
+    const tokens = await Promise.all([t.session.getAccessToken(), t.session.getAccessToken(), t.session.getAccessToken()]);
+    expect(provider.refreshRequests).toBe(1);
+    expect(new Set(tokens).size).toBe(1);
+  });
+
+  it('five tabs reaching the refresh instant together make exactly one request per rotation, over 10 rotations', async () => {
+    const tabs = Array.from({ length: 5 }, () => tab());
+    await signIn(tabs[0]!);
+    for (const t of tabs.slice(1)) await t.session.ready();
+    await advance(0);
+    expect(tabs.every((t) => t.session.isAuthenticated())).toBe(true);
+    for (let rotation = 1; rotation <= 10; rotation++) {
+      await advance(76_000, 2_000);
+      expect(provider.refreshRequests).toBe(rotation);
+    }
+    expect(provider.revokedGrants).toBe(0);
+    const accessTokens = await Promise.all(tabs.map((t) => t.session.getAccessToken()));
+    expect(new Set(accessTokens).size).toBe(1);
+    expect(tabs.every((t) => t.session.isAuthenticated())).toBe(true);
+  });
+
+  it('retries a refresh that cannot have been processed (503, 429, no response) with backoff, staying signed in', async () => {
+    const t = tab();
+    await signIn(t);
+    let failures = 0;
+    provider.hooks.refreshUnprocessed = (attempt) => {
+      if (attempt === 1) return new Response('busy', { status: 503 });
+      if (attempt === 2) return new Response('slow down', { status: 429 });
+      if (attempt === 3) {
+        failures++;
+        return new TypeError('Failed to fetch');
+      }
+      return undefined;
+    };
+    await advance(76_000);
+    expect(t.session.isAuthenticated()).toBe(true);
+    await advance(20_000);
+    expect(provider.refreshRequests).toBe(4);
+    expect(failures).toBe(1);
+    expect(t.session.getState()).toMatchObject({ status: 'authenticated', error: null });
+    expect(t.session.getState().expiresAt).toBeGreaterThan(Date.now() + 50_000);
+  });
+
+  it('never retries a refresh answered with a 500; the session lasts until its end, expiring soon', async () => {
+    const t = tab();
+    await signIn(t);
+    provider.hooks.refreshResponse = () => new Response('oops', { status: 500 });
+    await advance(76_000);
+    expect(provider.refreshRequests).toBe(1);
+    expect(t.session.getState()).toMatchObject({ status: 'authenticated', expiringSoon: true });
+    expect(t.session.getState().error?.code).toBe('LATCHKEY_TOKEN_REQUEST_FAILED');
+    t.browser.events.dispatchEvent(new Event('online'));
+    await advance(10_000);
+    expect(provider.refreshRequests).toBe(1);
+    await advance(15_000);
+    expect(t.session.getState().status).toBe('anonymous');
+    expect(provider.refreshRequests).toBe(1);
+  });
+
+  it('ends the session once on invalid_grant, in every tab', async () => {
+    const a = tab();
+    const b = tab();
+    await signIn(a);
+    await advance(0);
+    expect(b.session.isAuthenticated()).toBe(true);
+    provider.hooks.refreshResponse = () =>
+      new Response('{"error":"invalid_grant"}', { status: 400, headers: { 'content-type': 'application/json' } });
+    await advance(76_000);
+    expect(provider.refreshRequests).toBe(1);
+    expect(a.session.getState().error?.code).toBe('LATCHKEY_REFRESH_REJECTED');
+    expect(a.session.isAuthenticated()).toBe(false);
+    expect(b.session.isAuthenticated()).toBe(false);
+    expect(world.store.get(KEY)).toBeNull();
+    await advance(200_000);
+    expect(provider.refreshRequests).toBe(1);
+  });
+
+  it.each([
+    ['another sub', (c: Record<string, unknown>) => ({ ...c, sub: 'bob' })],
+    ['another iss', (c: Record<string, unknown>) => ({ ...c, iss: 'https://evil.example' })],
+    ['another aud', (c: Record<string, unknown>) => ({ ...c, aud: [CLIENT_ID, 'other'], azp: CLIENT_ID })],
+    ['a new azp', (c: Record<string, unknown>) => ({ ...c, azp: CLIENT_ID })],
+  ])('ends the session when the refreshed ID token has %s', async (_name, hook) => {
+    const t = tab();
+    await signIn(t);
+    provider.hooks.refreshIdTokenClaims = hook;
+    await advance(76_000);
+    expect(t.session.isAuthenticated()).toBe(false);
+    expect(['LATCHKEY_IDENTITY_CHANGED', 'LATCHKEY_ID_TOKEN_INVALID']).toContain(t.session.getState().error?.code);
+    expect(world.store.get(KEY)).toBeNull();
+  });
+
+  it('keeps the claims when a refresh response has no ID token', async () => {
+    const t = tab();
+    await signIn(t);
+    provider.hooks.refreshResponse = ({ id_token: _drop, ...body }) => body;
+    await advance(76_000);
+    expect(t.session.getState()).toMatchObject({ status: 'authenticated' });
+    expect(t.session.getState().user?.name).toBe('Alice Liddell');
+  });
+
+  it('works with a 10 s lifetime without a request loop', async () => {
+    provider.tokenTtlSeconds = 10;
+    const t = tab();
+    await signIn(t);
+    await advance(60_000);
+    expect(provider.refreshRequests).toBeGreaterThanOrEqual(7);
+    expect(provider.refreshRequests).toBeLessThanOrEqual(9);
+    expect(t.session.isAuthenticated()).toBe(true);
+  });
+
+  it('a tab asleep past the end refreshes once on wake and is right at once', async () => {
+    const t = tab();
+    await signIn(t);
+    vi.setSystemTime(Date.now() + 500_000);
+    t.browser.events.dispatchEvent(new Event('visibilitychange'));
+    t.browser.events.dispatchEvent(new Event('focus'));
+    t.browser.events.dispatchEvent(new Event('pageshow'));
+    const token = await t.session.getAccessToken();
+    expect(provider.refreshRequests).toBe(1);
+    expect(token).toBeTruthy();
+    expect(t.session.getState().expiresAt).toBeGreaterThan(Date.now());
+  });
+
+  it('a reload after the end refreshes with the stored refresh token instead of signing out', async () => {
+    await signIn(tab());
+    vi.setSystemTime(Date.now() + 200_000);
+    const reloaded = tab();
+    await reloaded.session.getAccessToken();
+    expect(reloaded.session.isAuthenticated()).toBe(true);
+    expect(provider.refreshRequests).toBe(1);
+  });
+
+  it('keeps the refresh token out of the main store with refreshTokenStore', async () => {
+    const rtStore = memoryStore();
+    const t = tab({ refreshTokenStore: rtStore });
+    await signIn(t);
+    expect(storedRefreshToken()).toBeUndefined();
+    expect(rtStore.get(`${KEY}:refresh`)).toBeTruthy();
+    await advance(76_000);
+    expect(provider.refreshRequests).toBe(1);
+    expect(storedRefreshToken()).toBeUndefined();
+  });
+});
+
+describe('tabs', () => {
+  it('a sign-in in one tab reaches the others; a different user replaces the session', async () => {
+    const a = tab();
+    const b = tab();
+    await b.session.ready();
+    await signIn(a);
+    await advance(0);
+    expect(b.session.getState().user?.name).toBe('Alice Liddell');
+    await a.session.logout({ revokeRefreshToken: false });
+    await a.session.login();
+    a.browser.href = provider.authorize(a.browser.assigned as string, 'bob');
+    await a.session.handleRedirectCallback();
+    await advance(0);
+    expect(b.session.getState().user?.name).toBe('Bob Builder');
+  });
+
+  it('logout in one tab signs out every tab, per-tab stores included', async () => {
+    const shared = [tab(), tab()];
+    await signIn(shared[0]!);
+    const perTab = tab({ store: memoryStore() });
+    await signIn(perTab);
+    await advance(0);
+    expect(shared[1]!.session.isAuthenticated()).toBe(true);
+    const events: string[] = [];
+    perTab.session.on('loggedOut', (e) => events.push(e.elsewhere ? 'elsewhere' : 'here'));
+    await shared[0]!.session.logout();
+    await advance(0);
+    expect(shared[1]!.session.isAuthenticated()).toBe(false);
+    expect(perTab.session.isAuthenticated()).toBe(false);
+    expect(events).toEqual(['elsewhere']);
+  });
+
+  it('a logout during an in-flight refresh wins: the refreshed tokens are never stored', async () => {
+    const t = tab();
+    await signIn(t);
+    let release!: () => void;
+    provider.hooks.refreshResponse = (body) =>
+      new Promise<Response>(
+        (resolve) => (release = () => resolve(new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } }))),
+      );
+    await advance(76_000);
+    expect(provider.refreshRequests).toBe(1);
+    await t.session.logout({ revokeRefreshToken: false });
+    release();
+    await advance(1_000);
+    expect(t.session.isAuthenticated()).toBe(false);
+    expect(world.store.get(KEY)).toBeNull();
+  });
+
+  it('a sleeping per-tab session that missed the logout message ends on wake (logout marker)', async () => {
+    const a = tab();
+    await signIn(a);
+    const sleeper = tab({ store: memoryStore() });
+    await signIn(sleeper);
+    // The message is lost: only the marker in localStorage tells.
+    world.localStorage.setItem(`${KEY}:logged-out-at`, String(Date.now() + 1));
+    vi.setSystemTime(Date.now() + 5);
+    sleeper.browser.events.dispatchEvent(new Event('visibilitychange'));
+    expect(sleeper.session.isAuthenticated()).toBe(false);
+  });
+});
+
+describe('logout', () => {
+  it('revokes the refresh token and ends the provider session by POST, with id_token_hint, client_id and post_logout_redirect_uri', async () => {
+    const t = tab();
+    await signIn(t);
+    const idToken = JSON.parse(world.store.get(KEY) as string).id_token;
+    await t.session.logout({ endSession: true });
+    expect(provider.requests).toContain('POST /revoke');
+    expect(t.browser.submitted).toEqual([
+      {
+        url: `${provider.issuer}/logout`,
+        fields: { client_id: CLIENT_ID, post_logout_redirect_uri: 'https://app.example.com/', id_token_hint: idToken },
+      },
+    ]);
+    expect(t.browser.assigned).not.toContain('logout');
+    expect(world.store.get(KEY)).toBeNull();
+  });
+
+  it('ends the provider session by GET when configured so', async () => {
+    const t = tab({ logout: { endSession: true, endSessionMethod: 'GET' } });
+    await signIn(t);
+    await t.session.logout();
+    const url = new URL(t.browser.assigned as string);
+    expect(url.pathname).toBe('/logout');
+    expect(url.searchParams.get('client_id')).toBe(CLIENT_ID);
+  });
+
+  it('signs out locally even when the provider is down', async () => {
+    const t = tab();
+    await signIn(t);
+    provider.down = true;
+    await t.session.logout({ endSession: true });
+    expect(t.session.isAuthenticated()).toBe(false);
+    expect(world.store.get(KEY)).toBeNull();
+  });
+});
+
+describe('keys and userinfo', () => {
+  it('accepts a provider that rotated its signing key between two sign-ins, with one JWKS re-fetch', async () => {
+    const t = tab();
+    await signIn(t);
+    await t.session.logout({ revokeRefreshToken: false });
+    await provider.rotateKey();
+    await signIn(t);
+    expect(t.session.isAuthenticated()).toBe(true);
+    expect(provider.requests.filter((r) => r === 'GET /jwks')).toHaveLength(2);
+  });
+
+  it('returns userinfo about the same subject', async () => {
+    const t = tab();
+    await signIn(t);
+    expect(await t.session.getUserInfo()).toMatchObject({ sub: 'alice', name: 'Alice Liddell' });
+  });
+
+  it('discards userinfo whose sub differs from the ID token', async () => {
+    const t = tab();
+    await signIn(t);
+    provider.hooks.userinfo = (c) => ({ ...c, sub: 'mallory' });
+    const error = await failureOf(t.session.getUserInfo());
+    expect(error.code).toBe('LATCHKEY_USERINFO_INVALID');
+    expect(error.cause?.claim).toBe('sub');
+    expect(t.session.isAuthenticated()).toBe(true);
+  });
+});
