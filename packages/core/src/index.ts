@@ -1,4 +1,4 @@
-export type { LatchkeyConfig } from './config.ts';
+export type { LatchkeyConfig, LogoutOptions } from './config.ts';
 export { LatchkeyConfigError, LatchkeyError, type LatchkeyErrorCause, type LatchkeyErrorCode } from './errors.ts';
 export { decodeJwtPayload, type JsonObject } from './jwt.ts';
 export { safeReturnTo } from './return-to.ts';
