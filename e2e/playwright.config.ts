@@ -57,6 +57,7 @@ export default defineConfig({
         DEMO_PORT: String(ports.demo),
         LATCHKEY_ISSUER: `http://localhost:${ports.idp}`,
         DEMO_CONNECT_SRC: `http://localhost:${ports.shortIdp}`,
+        LATCHKEY_END_SESSION_METHOD: 'GET',
       },
       reuseExistingServer: false,
       stdout: 'ignore',

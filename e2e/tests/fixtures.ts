@@ -1,4 +1,4 @@
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Frame, type Page } from '@playwright/test';
 import { demoOrigin, idpIssuer } from './stack.ts';
 
 /** A JWT, or anything shaped like one. */
@@ -49,6 +49,26 @@ export async function fillProviderLogin(page: Page, username: string, password: 
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/**
+ * Clicks Log Out and follows the round trip: signed out here at once, then the provider's session is
+ * ended (RP-initiated logout by form POST) and the browser comes back to the demo.
+ */
+export async function logOut(page: Page): Promise<void> {
+  const visitedProvider = new Promise<void>((resolve) => {
+    const onNavigated = (frame: Frame) => {
+      if (frame === page.mainFrame() && frame.url().startsWith(idpIssuer)) {
+        page.off('framenavigated', onNavigated);
+        resolve();
+      }
+    };
+    page.on('framenavigated', onNavigated);
+  });
+  await page.getByRole('button', { name: 'Log Out', exact: true }).click();
+  await visitedProvider;
+  await page.waitForURL((url) => url.origin === demoOrigin);
+  await expect(page.getByRole('button', { name: 'Log In', exact: true })).toBeVisible();
+}
+
 /** localStorage and sessionStorage of the demo's origin, as one string. */
 export async function storageDump(page: Page): Promise<string> {
   return page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } }));
@@ -58,7 +78,10 @@ export async function storageDump(page: Page): Promise<string> {
 export async function expectNoTokens(page: Page): Promise<void> {
   const storage = await storageDump(page);
   expect(storage).not.toMatch(JWT_PATTERN);
-  expect(storage).not.toContain('latchkey:');
+  // No session record and no refresh token; a logout marker (a time) or an unfinished sign-in's
+  // transaction (PKCE verifier, state, nonce: no token) may remain.
+  const { local, session } = JSON.parse(storage) as { local: Record<string, string>; session: Record<string, string> };
+  expect(Object.keys({ ...local, ...session }).filter((key) => /^latchkey:[^:]+(:refresh)?$/.test(key))).toEqual([]);
   expect(await page.content()).not.toMatch(JWT_PATTERN);
 }
 

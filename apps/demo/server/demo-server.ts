@@ -25,6 +25,7 @@ export interface DemoConfig {
   scope: string;
   audience?: string;
   audienceParameter?: 'resource' | 'audience';
+  endSessionMethod: 'POST' | 'GET';
 }
 
 /** Reads the demo's provider from the environment: no rebuild to point the demo elsewhere. */
@@ -33,6 +34,10 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv): DemoConfig {
     issuer: env['LATCHKEY_ISSUER'] || 'http://localhost:4400',
     clientId: env['LATCHKEY_CLIENT_ID'] || 'latchkey-demo',
     scope: env['LATCHKEY_SCOPE'] || 'openid profile email offline_access',
+    // The bundled oidc-provider refuses POST at its end_session endpoint (it would need SameSite=None
+    // cookies, so https); hosted providers accept the POST that keeps the ID token out of URLs.
+    endSessionMethod:
+      env['LATCHKEY_END_SESSION_METHOD'] === 'GET' || (!env['LATCHKEY_END_SESSION_METHOD'] && !env['LATCHKEY_ISSUER']) ? 'GET' : 'POST',
   };
   if (env['LATCHKEY_AUDIENCE']) config.audience = env['LATCHKEY_AUDIENCE'];
   const param = env['LATCHKEY_AUDIENCE_PARAMETER'];

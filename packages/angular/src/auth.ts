@@ -1,6 +1,6 @@
 import { DOCUMENT, isPlatformBrowser } from '@angular/common';
 import { computed, DestroyRef, inject, Injectable, PLATFORM_ID, signal } from '@angular/core';
-import { createSession, LatchkeyError, type LoginOptions, type Session, type SessionState } from '@latchkey/core';
+import { createSession, LatchkeyError, type LoginOptions, type LogoutOptions, type Session, type SessionState } from '@latchkey/core';
 import { LATCHKEY_OPTIONS } from './latchkey-options';
 
 const LOADING: SessionState = { status: 'loading', user: null, expiresAt: null, expiringSoon: false, error: null };
@@ -83,9 +83,17 @@ export class Auth {
     }
   }
 
-  /** Signs out: the stored session is removed and every signal turns anonymous. */
-  async logout(): Promise<void> {
-    await (await this.#sessionOrThrow()).logout();
+  /**
+   * Signs out here and in every tab at once; then, as configured (`logout` in the config) or asked,
+   * revokes the refresh token and ends the provider's session, which navigates away and back.
+   */
+  async logout(options?: LogoutOptions): Promise<void> {
+    await (await this.#sessionOrThrow()).logout(options);
+  }
+
+  /** Userinfo for the signed-in user, discarded when it is about another user. */
+  async getUserInfo(): Promise<Record<string, unknown>> {
+    return (await this.#sessionOrThrow()).getUserInfo();
   }
 
   /** The access token for an API call. @throws LatchkeyError `LATCHKEY_LOGIN_REQUIRED` when signed out. */

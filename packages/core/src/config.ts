@@ -39,7 +39,10 @@ export interface LogoutOptions {
   readonly revokeRefreshToken?: boolean;
   /** End the provider's session too (RP-initiated logout), then come back to `postLogoutRedirectUri`. Default `false`. */
   readonly endSession?: boolean;
-  /** How the end-session request is sent. `POST` keeps the ID token out of URLs and history. Default `POST`. */
+  /**
+   * How the end-session request is sent. `POST` (the default) carries `id_token_hint` in a form body;
+   * `GET`, for providers that refuse POST (oidc-provider by default), leaves the ID token out of the URL.
+   */
   readonly endSessionMethod?: 'POST' | 'GET';
 }
 

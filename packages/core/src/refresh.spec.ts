@@ -310,13 +310,16 @@ describe('logout', () => {
     expect(world.store.get(KEY)).toBeNull();
   });
 
-  it('ends the provider session by GET when configured so', async () => {
+  it('ends the provider session by GET when configured so, without the ID token in the URL', async () => {
     const t = tab({ logout: { endSession: true, endSessionMethod: 'GET' } });
     await signIn(t);
     await t.session.logout();
     const url = new URL(t.browser.assigned as string);
     expect(url.pathname).toBe('/logout');
     expect(url.searchParams.get('client_id')).toBe(CLIENT_ID);
+    expect(url.searchParams.get('post_logout_redirect_uri')).toBe('https://app.example.com/');
+    expect(url.searchParams.has('id_token_hint')).toBe(false);
+    expect(t.browser.submitted).toEqual([]);
   });
 
   it('signs out locally even when the provider is down', async () => {

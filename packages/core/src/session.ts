@@ -67,6 +67,8 @@ export interface SessionPorts extends TabPorts {
   readonly transactionStorage?: TransactionStorage;
   /** Receives `visibilitychange`, `focus`, `pageshow`, `online` (and `storage`) to re-check the session. */
   readonly events?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'>;
+  /** Receives `resume` after the page was frozen (the document). */
+  readonly lifecycleEvents?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'>;
   /** `navigator.locks`, so only one tab refreshes at a time. */
   readonly locks?: { request<T>(name: string, callback: () => Promise<T>): Promise<T> };
   /** Navigates by submitting a POST form (RP-initiated logout without the ID token in a URL). */
@@ -153,6 +155,7 @@ function browserPorts(): SessionPorts {
     transactionStorage: storage('sessionStorage'),
     markerStorage: storage('localStorage'),
     events: g.window,
+    lifecycleEvents: g.document,
     channel: typeof g.BroadcastChannel === 'function' ? (name) => new BroadcastChannel(name) : undefined,
     locks: g.navigator?.locks ? { request: (name, callback) => (g.navigator as Navigator).locks.request(name, callback) } : undefined,
     submitForm: (url, fields) => {
@@ -221,6 +224,7 @@ class BrowserSession implements Session {
       resolved.store.shared === true,
     );
     for (const name of WAKE_EVENTS) ports.events?.addEventListener(name, this.#onWake);
+    ports.lifecycleEvents?.addEventListener('resume', this.#onWake);
     this.#ready = Promise.resolve(this.#restore());
   }
 
@@ -670,8 +674,10 @@ class BrowserSession implements Session {
     if (endSessionMethod === 'POST' && ports.submitForm) {
       ports.submitForm(request.url, request.fields);
     } else {
+      // By GET the ID token would land in the provider's logs and the history: it is left out
+      // (client_id identifies the app; some providers then ask the user to confirm).
       const url = new URL(request.url);
-      for (const [name, value] of Object.entries(request.fields)) url.searchParams.set(name, value);
+      for (const [name, value] of Object.entries(request.fields)) if (name !== 'id_token_hint') url.searchParams.set(name, value);
       ports.location.assign(url.href);
     }
   }
@@ -705,6 +711,7 @@ class BrowserSession implements Session {
   dispose(): void {
     this.#clearTimer();
     for (const name of WAKE_EVENTS) this.#ports.events?.removeEventListener(name, this.#onWake);
+    this.#ports.lifecycleEvents?.removeEventListener('resume', this.#onWake);
     this.#tabs?.close();
     this.#disposed = true;
     this.#epoch++;

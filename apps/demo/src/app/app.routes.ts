@@ -1,7 +1,9 @@
 import type { Routes } from '@angular/router';
 import { Home } from './home';
+import { Login } from './login';
 
 export const routes: Routes = [
   { path: '', component: Home, title: 'Latchkey demo' },
+  { path: 'login', component: Login, title: 'Sign in — Latchkey demo' },
   { path: '**', redirectTo: '' },
 ];

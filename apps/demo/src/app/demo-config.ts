@@ -7,6 +7,7 @@ interface DemoConfig {
   readonly scope?: string;
   readonly audience?: string;
   readonly audienceParameter?: 'resource' | 'audience';
+  readonly endSessionMethod?: 'POST' | 'GET';
 }
 
 /** Loads `/config.json`, so one build of the demo runs against any provider. */
@@ -17,6 +18,8 @@ export async function loadDemoConfig(): Promise<LatchkeyConfig> {
   return {
     issuer: config.issuer,
     clientId: config.clientId,
+    // Log Out also ends the provider's session (RP-initiated logout by form POST), as users expect.
+    logout: { endSession: true, endSessionMethod: config.endSessionMethod ?? 'POST' },
     ...(config.scope && { scope: config.scope }),
     ...(config.audience && { audience: config.audience }),
     ...(config.audienceParameter && { audienceParameter: config.audienceParameter }),
