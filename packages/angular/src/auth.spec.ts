@@ -33,6 +33,7 @@ function storeWithSession(lifetimeMs: number, name = 'Alice Liddell'): SessionSt
       id_token: jwt(claims),
       access_token: 'at-1',
       token_type: 'bearer',
+      issued_at_ms: now,
       expires_at_ms: now + lifetimeMs,
       clock_offset_ms: 0,
     }),
