@@ -1,5 +1,5 @@
-import { test as base, expect, type Frame, type Page } from '@playwright/test';
-import { demoOrigin, idpIssuer } from './stack.ts';
+import { test as base, expect, type BrowserContext, type Frame, type Page } from '@playwright/test';
+import { demoOrigin, idpIssuer, shortIdpIssuer } from './stack.ts';
 
 /** A JWT, or anything shaped like one. */
 export const JWT_PATTERN = /eyJ[\w-]{5,}\.eyJ[\w-]{5,}\.[\w-]*/;
@@ -117,4 +117,38 @@ export async function captureCallback(page: Page): Promise<string> {
   await expect.poll(() => captured).toMatch(/\/callback\?.*code=/);
   await page.unroute(isLoginPost);
   return captured;
+}
+
+/**
+ * Points the demo (through its run-time /config.json) at the provider whose tokens live a few
+ * seconds, with or without a refresh token.
+ */
+export async function useShortLivedProvider(target: Page | BrowserContext, options: { offline: boolean }): Promise<void> {
+  const scope = options.offline ? 'openid profile email offline_access' : 'openid profile email';
+  await target.route(`${demoOrigin}/config.json`, (route) =>
+    route.fulfill({ json: { issuer: shortIdpIssuer, clientId: 'latchkey-demo', scope, endSessionMethod: 'GET' } }),
+  );
+}
+
+/** Counts refresh-token grant requests made by every page of a context. */
+export function countRefreshes(context: BrowserContext): { readonly times: number[]; readonly log: string[] } {
+  const times: number[] = [];
+  const log: string[] = [];
+  const tokens = new Map<string, number>();
+  context.on('request', (request) => {
+    if (request.method() === 'POST' && request.url().endsWith('/token') && request.postData()?.includes('grant_type=refresh_token')) {
+      times.push(Date.now());
+      // Which refresh token (by order of first use), never the token itself.
+      const token = new URLSearchParams(request.postData() ?? '').get('refresh_token') ?? '';
+      if (!tokens.has(token)) tokens.set(token, tokens.size + 1);
+      log.push(`refresh token #${tokens.get(token)} from ${context.pages().indexOf(request.frame().page())}`);
+    }
+  });
+  return { times, log };
+}
+
+/** The session's end as the demo shows it (the <time datetime>), in epoch ms. */
+export async function shownExpiry(page: Page): Promise<number> {
+  const datetime = await page.locator('time').getAttribute('datetime');
+  return Date.parse(datetime ?? '');
 }

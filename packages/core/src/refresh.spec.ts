@@ -3,7 +3,7 @@ import type { LatchkeyConfig } from './config.ts';
 import { LatchkeyError } from './errors.ts';
 import { createSession, type Session } from './session.ts';
 import { memoryStore } from './session-store.ts';
-import { createFakeBrowser, createFakeWorld, type FakeBrowser, type FakeWorld } from './testing/fake-browser.ts';
+import { createFakeBrowser, createFakeWorld, LaggingSharedStore, type FakeBrowser, type FakeWorld } from './testing/fake-browser.ts';
 import { createFakeProvider, type FakeProvider } from './testing/fake-provider.ts';
 
 // Captured before the fake timers: WebCrypto and the fake provider finish on real event-loop turns.
@@ -104,6 +104,23 @@ describe('refresh', () => {
     expect(provider.revokedGrants).toBe(0);
     const accessTokens = await Promise.all(tabs.map((t) => t.session.getAccessToken()));
     expect(new Set(accessTokens).size).toBe(1);
+    expect(tabs.every((t) => t.session.isAuthenticated())).toBe(true);
+  });
+
+  it("five tabs whose localStorage sees the others' writes late still make one request per rotation (no reuse)", async () => {
+    const lagging = new LaggingSharedStore(40);
+    const tabs = Array.from({ length: 5 }, () => {
+      const events = new EventTarget();
+      return tab({}, createFakeBrowser(provider, { world, store: lagging.view(events), events }));
+    });
+    await signIn(tabs[0]!);
+    await advance(100, 20);
+    expect(tabs.every((t) => t.session.isAuthenticated())).toBe(true);
+    for (let rotation = 1; rotation <= 10; rotation++) {
+      await advance(76_000, 1_000);
+      expect(provider.refreshRequests).toBe(rotation);
+    }
+    expect(provider.revokedGrants).toBe(0);
     expect(tabs.every((t) => t.session.isAuthenticated())).toBe(true);
   });
 

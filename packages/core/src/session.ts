@@ -70,7 +70,7 @@ export interface SessionPorts extends TabPorts {
   /** Receives `resume` after the page was frozen (the document). */
   readonly lifecycleEvents?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'>;
   /** `navigator.locks`, so only one tab refreshes at a time. */
-  readonly locks?: { request<T>(name: string, callback: () => Promise<T>): Promise<T> };
+  readonly locks?: { request<T>(name: string, options: { ifAvailable?: boolean }, callback: (lock: unknown) => Promise<T>): Promise<T> };
   /** Navigates by submitting a POST form (RP-initiated logout without the ID token in a URL). */
   readonly submitForm?: (url: string, fields: Readonly<Record<string, string>>) => void;
 }
@@ -118,6 +118,10 @@ const ANONYMOUS: SessionState = { ...INITIAL, status: 'anonymous' };
 const WAKE_EVENTS = ['visibilitychange', 'focus', 'pageshow', 'online'] as const;
 // Retries of a refresh that cannot have been processed; the session stays usable meanwhile.
 const MAX_REFRESH_RETRIES = 5;
+// Another tab announces a refresh before it releases the lock; a tab that waited for the lock gives
+// the announcement this long to arrive, and the shared store this long to show the announced session.
+const ANNOUNCE_WAIT_MS = 300;
+const STORE_CATCH_UP_MS = 2_000;
 
 type MaybePromise<T> = T | Promise<T>;
 function then<T, R>(value: MaybePromise<T>, fn: (value: T) => MaybePromise<R>): MaybePromise<R> {
@@ -157,7 +161,9 @@ function browserPorts(): SessionPorts {
     events: g.window,
     lifecycleEvents: g.document,
     channel: typeof g.BroadcastChannel === 'function' ? (name) => new BroadcastChannel(name) : undefined,
-    locks: g.navigator?.locks ? { request: (name, callback) => (g.navigator as Navigator).locks.request(name, callback) } : undefined,
+    locks: g.navigator?.locks
+      ? { request: (name, options, callback) => (g.navigator as Navigator).locks.request(name, options, callback) }
+      : undefined,
     submitForm: (url, fields) => {
       const document = g.document as Document;
       const form = document.createElement('form');
@@ -196,6 +202,9 @@ class BrowserSession implements Session {
   #refreshTrouble: 'none' | 'retryable' | 'blocked' = 'none';
   #timer: unknown;
   #disposed = false;
+  /** The newest session another tab announced (its `issued_at_ms`): the shared store may lag behind it. */
+  #newestAnnounced = 0;
+  readonly #storeWaiters = new Set<() => void>();
   readonly #onWake = () => {
     if (this.#refreshTrouble === 'retryable') this.#refreshTrouble = 'none';
     this.#syncFromStore();
@@ -220,7 +229,7 @@ class BrowserSession implements Session {
     this.#tabs = new TabSync(
       resolved.storeKey,
       ports,
-      { onStored: () => this.#syncFromStore(), onLogout: () => this.#loggedOutElsewhere() },
+      { onStored: (issuedAt) => this.#storedElsewhere(issuedAt), onLogout: () => this.#loggedOutElsewhere() },
       resolved.store.shared === true,
     );
     for (const name of WAKE_EVENTS) ports.events?.addEventListener(name, this.#onWake);
@@ -459,6 +468,25 @@ class BrowserSession implements Session {
     this.#events.emit('loggedOut', { elsewhere: true });
   }
 
+  #storedElsewhere(issuedAt: number | undefined): void {
+    if (issuedAt !== undefined) this.#newestAnnounced = Math.max(this.#newestAnnounced, issuedAt);
+    for (const wake of [...this.#storeWaiters]) wake();
+    this.#syncFromStore();
+  }
+
+  /** Resolves at the next word from another tab (message or storage event), or after `ms`. */
+  #nextStoreChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#storeWaiters.delete(done);
+        (this.#ports.clearTimeout ?? clearTimeout)(timer as never);
+        resolve();
+      };
+      this.#storeWaiters.add(done);
+      const timer = (this.#ports.setTimeout ?? setTimeout)(done, ms);
+    });
+  }
+
   /** Another tab wrote the shared store (sign-in, refresh, sign-out), or this tab woke up: follow it. */
   #syncFromStore(): void {
     if (!this.#config || !this.#store.shared || this.#disposed) return;
@@ -472,6 +500,8 @@ class BrowserSession implements Session {
       }
       if (current && latest.stored.id_token === current.stored.id_token && latest.stored.access_token === current.stored.access_token)
         return;
+      // Never step back to an older session of the same user (a store that lags behind this tab).
+      if (current && latest.user.sub === current.user.sub && latest.stored.issued_at_ms < current.stored.issued_at_ms) return;
       if (this.#loggedOutSince(latest) || (latest.stored.expires_at_ms <= this.#now() && !latest.stored.refresh_token)) return;
       const signedIn = !current || current.user.sub !== latest.user.sub;
       this.#adopt(latest);
@@ -505,22 +535,9 @@ class BrowserSession implements Session {
     if (!startedWith?.stored.refresh_token) return;
     const epoch = this.#epoch;
     const stillCurrent = () => epoch === this.#epoch && !this.#disposed;
-    const underLock = async () => {
+    const underLock = async (waited: boolean) => {
       if (!stillCurrent()) return;
-      // Another tab may have refreshed (or signed out) while this one waited for the lock.
-      if (this.#store.shared) {
-        const latest = await this.#read();
-        if (!stillCurrent()) return;
-        if (!latest) return this.#loggedOutElsewhere();
-        if (
-          latest.stored.refresh_token !== startedWith.stored.refresh_token ||
-          latest.stored.issued_at_ms > startedWith.stored.issued_at_ms
-        ) {
-          this.#adopt(latest);
-          this.#events.emit('refreshed', { expiresAt: latest.stored.expires_at_ms });
-          return;
-        }
-      }
+      if (this.#store.shared && (await this.#refreshedElsewhere(startedWith, waited, stillCurrent))) return;
       if (this.#loggedOutSince(startedWith)) return this.#loggedOutElsewhere();
       for (let attempt = 0; ; attempt++) {
         let result: TokenResult;
@@ -556,13 +573,46 @@ class BrowserSession implements Session {
         if (!stillCurrent()) return;
         this.#adopt({ stored: result.stored, user: result.user });
         if (this.#state.error?.code === 'LATCHKEY_PROVIDER_UNREACHABLE') this.clearError();
-        this.#tabs?.announceStored();
+        this.#tabs?.announceStored(result.stored.issued_at_ms);
         this.#events.emit('refreshed', { expiresAt: result.stored.expires_at_ms });
         return;
       }
     };
     const locks = this.#ports.locks;
-    await (locks ? locks.request(`latchkey:refresh:${config.storeKey}`, underLock) : underLock());
+    if (!locks) return underLock(false);
+    const name = `latchkey:refresh:${config.storeKey}`;
+    const ran = await locks.request(name, { ifAvailable: true }, async (lock) => (lock ? (await underLock(false), true) : false));
+    if (!ran) await locks.request(name, {}, () => underLock(true));
+  }
+
+  /**
+   * Under the refresh lock, with a shared store: did another tab refresh (or sign out) since
+   * `startedWith`? Then this tab follows it and must not refresh, or it would reuse a rotated token.
+   * localStorage may show another tab's write only after the lock comes here, so the announcement
+   * (sent before the other tab released the lock) decides, and the store is waited for to catch up.
+   */
+  async #refreshedElsewhere(startedWith: RestoredSession, waited: boolean, stillCurrent: () => boolean): Promise<boolean> {
+    const started = startedWith.stored;
+    if (waited && this.#newestAnnounced <= started.issued_at_ms) await this.#nextStoreChange(ANNOUNCE_WAIT_MS);
+    const deadline = this.#now() + STORE_CATCH_UP_MS;
+    for (;;) {
+      if (!stillCurrent()) return true;
+      const latest = await this.#read();
+      if (!stillCurrent()) return true;
+      if (!latest) {
+        this.#loggedOutElsewhere();
+        return true;
+      }
+      if (latest.stored.refresh_token !== started.refresh_token || latest.stored.issued_at_ms > started.issued_at_ms) {
+        this.#adopt(latest);
+        this.#events.emit('refreshed', { expiresAt: latest.stored.expires_at_ms });
+        return true;
+      }
+      if (this.#newestAnnounced <= started.issued_at_ms) return false;
+      // Announced but not visible yet: wait for the store; never refresh with a token that was used.
+      if (this.#now() >= deadline) return true;
+      await this.#nextStoreChange(50);
+    }
   }
 
   // ---- sign-in ----
@@ -632,7 +682,7 @@ class BrowserSession implements Session {
       await this.#write(stored);
       this.#adopt({ stored, user });
       if (this.#state.error) this.#setState({ ...this.#state, error: null });
-      this.#tabs?.announceStored();
+      this.#tabs?.announceStored(stored.issued_at_ms);
       this.#events.emit('authenticated', {
         idToken: stored.id_token,
         idTokenPayload: user,

@@ -1,5 +1,8 @@
-/** What one tab tells the others. Never a token: the others read the store themselves. */
-export type TabMessage = { readonly type: 'stored' } | { readonly type: 'logout'; readonly at: number };
+/**
+ * What one tab tells the others. Never a token: the others read the store themselves. `issuedAt`
+ * versions a stored session, because another tab's localStorage may show the write only later.
+ */
+export type TabMessage = { readonly type: 'stored'; readonly issuedAt: number } | { readonly type: 'logout'; readonly at: number };
 
 export interface TabPorts {
   /** `name => new BroadcastChannel(name)` in a browser. */
@@ -11,8 +14,8 @@ export interface TabPorts {
 }
 
 export interface TabHandlers {
-  /** Another tab stored a session (sign-in or refresh): re-read a shared store. */
-  onStored(): void;
+  /** Another tab stored a session (sign-in or refresh) received at `issuedAt` (when known): re-read a shared store. */
+  onStored(issuedAt?: number): void;
   /** Another tab signed out. */
   onLogout(): void;
 }
@@ -55,13 +58,13 @@ export class TabSync {
 
   #receive(data: unknown): void {
     if (typeof data !== 'object' || data === null) return;
-    const type = (data as { type?: unknown }).type;
-    if (type === 'stored') this.#handlers.onStored();
+    const { type, issuedAt } = data as { type?: unknown; issuedAt?: unknown };
+    if (type === 'stored') this.#handlers.onStored(typeof issuedAt === 'number' && Number.isFinite(issuedAt) ? issuedAt : undefined);
     else if (type === 'logout') this.#handlers.onLogout();
   }
 
-  announceStored(): void {
-    this.#post({ type: 'stored' });
+  announceStored(issuedAt: number): void {
+    this.#post({ type: 'stored', issuedAt });
   }
 
   announceLogout(at: number): void {

@@ -55,14 +55,55 @@ export class ChannelHub {
 /** navigator.locks for the fake tabs: one holder per name at a time, in request order. */
 export class FakeLocks {
   readonly #tails = new Map<string, Promise<unknown>>();
-  request<T>(name: string, callback: () => Promise<T>): Promise<T> {
+  readonly #held = new Set<string>();
+  request<T>(name: string, options: { ifAvailable?: boolean }, callback: (lock: unknown) => Promise<T>): Promise<T> {
+    if (options.ifAvailable && this.#held.has(name)) return callback(null);
     const previous = this.#tails.get(name) ?? Promise.resolve();
-    const result = previous.then(callback, callback);
+    const run = async () => {
+      this.#held.add(name);
+      try {
+        return await callback({ name });
+      } finally {
+        this.#held.delete(name);
+      }
+    };
+    const result = previous.then(run, run);
     this.#tails.set(
       name,
       result.catch(() => undefined),
     );
     return result;
+  }
+}
+
+/**
+ * localStorage as Chromium's renderers see it: each tab reads its own copy, and another tab's write
+ * reaches it only `lagMs` later (on the fake clock). `view()` gives one tab's store.
+ */
+export class LaggingSharedStore {
+  readonly #views = new Set<{ map: Map<string, string>; events: EventTarget }>();
+  constructor(readonly lagMs: number) {}
+  /** One tab's store; `events` gets the `storage` events a browser fires when another tab's write arrives. */
+  view(events: EventTarget): SessionStore {
+    const own = { map: new Map<string, string>(), events };
+    this.#views.add(own);
+    const propagate = (key: string, value: string | null) => {
+      const apply = (view: { map: Map<string, string> }) => (value === null ? view.map.delete(key) : view.map.set(key, value));
+      apply(own);
+      for (const other of this.#views) {
+        if (other === own) continue;
+        setTimeout(() => {
+          apply(other);
+          other.events.dispatchEvent(Object.assign(new Event('storage'), { key, newValue: value }));
+        }, this.lagMs);
+      }
+    };
+    return {
+      shared: true,
+      get: (key) => own.map.get(key) ?? null,
+      set: (key, value) => propagate(key, value),
+      remove: (key) => propagate(key, null),
+    };
   }
 }
 
@@ -93,9 +134,9 @@ export interface FakeBrowser {
 /** One browser tab at `href`: a fake location and history, a real-shaped sessionStorage, wake events. */
 export function createFakeBrowser(
   provider: FakeProvider,
-  options: { href?: string; store?: SessionStore; sessionStorage?: MapStorage; world?: FakeWorld } = {},
+  options: { href?: string; store?: SessionStore; sessionStorage?: MapStorage; world?: FakeWorld; events?: EventTarget } = {},
 ): FakeBrowser {
-  const events = new EventTarget();
+  const events = options.events ?? new EventTarget();
   const world = options.world;
   const browser: FakeBrowser = {
     sessionStorage: options.sessionStorage ?? new MapStorage(),
