@@ -61,6 +61,8 @@ test.describe('the session engine in a real browser', () => {
     const rotations = 10;
     // 75 % of each lifetime, per rotation, plus slack.
     await expect.poll(() => refreshes.times.length, { timeout: rotations * TTL_MS }).toBeGreaterThanOrEqual(rotations);
+    // A duplicate would follow within milliseconds: give it the time to show.
+    await sleep(1_500);
     const gaps = refreshes.times.slice(1).map((t, i) => t - refreshes.times[i]!);
     console.log(
       `measure: five tabs, ${refreshes.times.length} refresh requests for ${refreshes.times.length} rotations; gaps ${gaps.join(', ')} ms`,

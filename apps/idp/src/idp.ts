@@ -102,8 +102,11 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
 
   const server = createServer((req, res) => {
     route(provider, req, res, oidc).catch((error: unknown) => {
-      console.error('idp: interaction failed:', error instanceof Error ? error.message : error);
-      if (!res.headersSent) send(res, 500, errorPage('Sign-in error', 'The sign-in could not be completed. Start again from the app.'));
+      // oidc-provider's errors carry a status: an expired or replayed interaction (back button) is a 400.
+      const status = (error as { statusCode?: number }).statusCode ?? 500;
+      if (status >= 500) console.error('idp: interaction failed:', error instanceof Error ? error.message : error);
+      if (!res.headersSent)
+        send(res, status, errorPage('Sign-in expired', 'This sign-in page is no longer valid. Start again from the app.'));
     });
   });
   await new Promise<void>((resolve, reject) => {
