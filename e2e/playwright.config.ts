@@ -13,7 +13,7 @@ export default defineConfig({
   workers: 2,
   forbidOnly: !!process.env['CI'],
   retries: 0,
-  reporter: [['list'], ['json', { outputFile: '../.test-results/e2e.json' }]],
+  reporter: [['list'], ['json', { outputFile: process.env['E2E_JSON_REPORT'] ?? '../.test-results/e2e.json' }]],
   use: {
     baseURL: `http://localhost:${ports.demo}`,
     browserName: 'chromium',

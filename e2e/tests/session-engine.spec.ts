@@ -9,7 +9,7 @@ import {
   useShortLivedProvider,
   countRefreshes,
 } from './fixtures.ts';
-import { demoOrigin, ports } from './stack.ts';
+import { demoOrigin, idpIssuer, ports } from './stack.ts';
 
 const TTL_MS = ports.shortTtlSeconds * 1000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -185,8 +185,7 @@ test.describe('the session engine in a real browser', () => {
       const page = await context.newPage();
       const left: string[] = [];
       page.on('framenavigated', (frame) => {
-        if (frame === page.mainFrame() && !frame.url().startsWith(demoOrigin) && !frame.url().startsWith('http://localhost:44'))
-          left.push(frame.url());
+        if (frame === page.mainFrame() && !frame.url().startsWith(demoOrigin) && !frame.url().startsWith(idpIssuer)) left.push(frame.url());
       });
       await page.goto(`/login?returnTo=${encodeURIComponent(probe)}`);
       await fillProviderLogin(page, 'alice', 'alice');

@@ -1,9 +1,12 @@
-/** Ports of the test stack; distinct from `npm start`'s 4200/4400 so both can run at once. */
+// Ports of the test stack; distinct from `npm start`'s 4200/4400 so both can run at once.
+// E2E_PORT_OFFSET moves the whole stack, so two suites can run side by side on one machine.
+const offset = Number(process.env['E2E_PORT_OFFSET'] ?? 0);
+
 export const ports = {
-  demo: 4210,
-  idp: 4410,
+  demo: 4210 + offset,
+  idp: 4410 + offset,
   /** A second dev provider whose tokens live only `shortTtlSeconds`. */
-  shortIdp: 4411,
+  shortIdp: 4411 + offset,
   shortTtlSeconds: 8,
 } as const;
 
