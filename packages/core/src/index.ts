@@ -4,6 +4,7 @@ export { decodeJwtPayload, type JsonObject } from './jwt.ts';
 export { safeReturnTo } from './return-to.ts';
 export {
   createSession,
+  type AccessTokenOptions,
   type AuthenticatedEvent,
   type LoginOptions,
   type Session,

@@ -91,6 +91,16 @@ describe('refresh', () => {
     expect(new Set(tokens).size).toBe(1);
   });
 
+  it('getAccessToken({ forceRefresh }) refreshes once for concurrent callers, then hands out the new token', async () => {
+    const t = tab();
+    await signIn(t);
+    const before = await t.session.getAccessToken();
+    const after = await Promise.all([t.session.getAccessToken({ forceRefresh: true }), t.session.getAccessToken({ forceRefresh: true })]);
+    expect(provider.refreshRequests).toBe(1);
+    expect(after[0]).not.toBe(before);
+    expect(after[1]).toBe(after[0]);
+  });
+
   it('five tabs reaching the refresh instant together make exactly one request per rotation, over 10 rotations', async () => {
     const tabs = Array.from({ length: 5 }, () => tab());
     await signIn(tabs[0]!);

@@ -49,6 +49,14 @@ export interface SessionEvents {
   storeDegraded: { readonly name: string };
 }
 
+export interface AccessTokenOptions {
+  /**
+   * Refresh first even though the token is not due, e.g. after an API answered 401 to it. Shares the
+   * refresh with concurrent callers and tabs; without a refresh token it returns the current token.
+   */
+  readonly forceRefresh?: boolean;
+}
+
 export interface LoginOptions {
   /** Where to land after sign-in; only the app's own origin is kept. Default: the current page. */
   readonly returnTo?: string;
@@ -103,7 +111,7 @@ export interface Session {
    * The current access token, refreshed first when it is due (one request, shared by concurrent
    * callers and by the tabs). @throws LatchkeyError `LATCHKEY_LOGIN_REQUIRED` when signed out.
    */
-  getAccessToken(): Promise<string>;
+  getAccessToken(options?: AccessTokenOptions): Promise<string>;
   /** Userinfo for the signed-in user; discarded (an error) when its `sub` is not the ID token's. */
   getUserInfo(): Promise<Record<string, unknown>>;
   /** Clears `state.error` (after the app has shown it). */
@@ -734,17 +742,19 @@ class BrowserSession implements Session {
 
   // ---- tokens ----
 
-  async getAccessToken(): Promise<string> {
+  async getAccessToken(options: AccessTokenOptions = {}): Promise<string> {
     this.#browser();
     await this.#ready;
     this.#syncFromStore();
     this.#evaluate();
-    if (this.#refreshing) await this.#refreshing;
     const current = this.#current;
-    if (this.#state.status !== 'authenticated' || !current) {
+    if (options.forceRefresh && current?.stored.refresh_token && this.#refreshTrouble !== 'blocked') await this.#refresh();
+    if (this.#refreshing) await this.#refreshing;
+    const latest = this.#current;
+    if (this.#state.status !== 'authenticated' || !latest) {
       throw new LatchkeyError('LATCHKEY_LOGIN_REQUIRED', 'No signed-in session: sign in first.');
     }
-    return current.stored.access_token;
+    return latest.stored.access_token;
   }
 
   async getUserInfo(): Promise<Record<string, unknown>> {
