@@ -1,5 +1,6 @@
 export type { LatchkeyConfig, LogoutOptions } from './config.ts';
 export { LatchkeyConfigError, LatchkeyError, type LatchkeyErrorCause, type LatchkeyErrorCode } from './errors.ts';
+export { createIdleMonitor, type IdleHandlers, type IdleMonitor, type IdleOptions, type IdlePorts } from './idle.ts';
 export { decodeJwtPayload, type JsonObject } from './jwt.ts';
 export { safeReturnTo } from './return-to.ts';
 export {
