@@ -1,13 +1,25 @@
 import { DOCUMENT, isPlatformBrowser } from '@angular/common';
-import { computed, DestroyRef, inject, Injectable, PLATFORM_ID, signal } from '@angular/core';
-import { createSession, LatchkeyError, type LoginOptions, type LogoutOptions, type Session, type SessionState } from '@latchkey/core';
-import { LATCHKEY_OPTIONS } from './latchkey-options';
+import { computed, DestroyRef, inject, Injectable, PendingTasks, PLATFORM_ID, signal } from '@angular/core';
+import { toObservable } from '@angular/core/rxjs-interop';
+import {
+  createIdleMonitor,
+  LatchkeyError,
+  type AccessTokenOptions,
+  type IdleMonitor,
+  type LoginOptions,
+  type LogoutOptions,
+  type Session,
+  type SessionEvents,
+  type SessionState,
+} from '@latchkey/core';
+import { LATCHKEY_IDLE_OPTIONS, LATCHKEY_OPTIONS, LATCHKEY_SESSION_FACTORY } from './latchkey-options';
 
 const LOADING: SessionState = { status: 'loading', user: null, expiresAt: null, expiringSoon: false, error: null };
 
 /**
- * The session as signals. Provided by {@link provideLatchkey}; holds no protocol logic: it mirrors
- * the core session's state, which flips by itself at expiry, so templates never decode a token.
+ * The session as signals (and observables). Provided by {@link provideLatchkey}; holds no protocol
+ * logic: it mirrors the core session's state, which flips by itself at expiry, so templates never
+ * decode a token.
  *
  * ```html
  * @if (auth.authenticated()) { <button (click)="auth.logout()">Log Out</button> }
@@ -17,11 +29,16 @@ const LOADING: SessionState = { status: 'loading', user: null, expiresAt: null, 
 @Injectable()
 export class Auth {
   readonly #options = inject(LATCHKEY_OPTIONS);
+  readonly #factory = inject(LATCHKEY_SESSION_FACTORY);
+  readonly #idleOptions = inject(LATCHKEY_IDLE_OPTIONS);
   readonly #document = inject(DOCUMENT);
+  readonly #pendingTasks = inject(PendingTasks);
   readonly #browser = isPlatformBrowser(inject(PLATFORM_ID));
   readonly #state = signal<SessionState>(LOADING);
+  readonly #idleWarning = signal<number | null>(null);
   #session: Session | undefined;
   #ready: Promise<Session | undefined> | undefined;
+  #idle: IdleMonitor | undefined;
 
   /** `loading` until the stored session was read; stays `loading` on the server. */
   readonly status = computed(() => this.#state().status);
@@ -30,16 +47,39 @@ export class Auth {
   readonly user = computed(() => this.#state().user);
   /** When the session ends, in epoch milliseconds, or `null`. */
   readonly expiresAt = computed(() => this.#state().expiresAt);
+  /** The session ends soon and no refresh can extend it (see `withSessionWarning()`). */
   readonly expiringSoon = computed(() => this.#state().expiringSoon);
   /** The last failure (sign-in refused, provider unreachable, …); its `code` says which. */
   readonly error = computed(() => this.#state().error);
+  /** With `withIdleTimeout()`: when the idle sign-out will happen (epoch ms) while its warning shows, else `null`. */
+  readonly idleSignOutAt = this.#idleWarning.asReadonly();
+
+  readonly status$ = toObservable(this.status);
+  readonly authenticated$ = toObservable(this.authenticated);
+  readonly user$ = toObservable(this.user);
+  readonly expiresAt$ = toObservable(this.expiresAt);
+  readonly expiringSoon$ = toObservable(this.expiringSoon);
+  readonly error$ = toObservable(this.error);
 
   constructor() {
-    inject(DestroyRef).onDestroy(() => this.#session?.dispose());
+    inject(DestroyRef).onDestroy(() => {
+      this.#idle?.stop();
+      this.#session?.dispose();
+    });
+  }
+
+  /** Holds a pending task while `work` runs, so SSR and tests wait for it to settle. */
+  async #task<T>(work: () => Promise<T>): Promise<T> {
+    const done = this.#pendingTasks.add();
+    try {
+      return await work();
+    } finally {
+      done();
+    }
   }
 
   /** @internal Run once by provideLatchkey's app initializer. */
-  ɵinit(): Promise<unknown> {
+  ɵinit(): Promise<Session | undefined> {
     this.#ready ??= this.#start();
     return this.#ready;
   }
@@ -49,10 +89,13 @@ export class Auth {
     if (!this.#browser) return undefined;
     const { source, overrides } = this.#options;
     const config = { ...(typeof source === 'function' ? await source() : source), ...overrides };
-    const session = createSession(config);
+    const session = this.#factory(config);
     this.#session = session;
     this.#state.set(session.getState());
-    session.subscribe((state) => this.#state.set(state));
+    session.subscribe((state) => {
+      this.#state.set(state);
+      this.#watchIdle(state, config.clientId);
+    });
     if (session.isRedirectCallback()) {
       // Completed before the router starts, which then navigates straight to the page the user came from.
       const target = await session.handleRedirectCallback().then(
@@ -62,13 +105,48 @@ export class Auth {
       this.#document.defaultView?.history.replaceState(null, '', target);
     }
     await session.ready();
+    this.#watchIdle(session.getState(), config.clientId);
     return session;
+  }
+
+  #watchIdle(state: SessionState, clientId: string): void {
+    const options = this.#idleOptions;
+    if (!options) return;
+    if (state.status !== 'authenticated') {
+      this.#idle?.stop();
+      this.#idle = undefined;
+      this.#idleWarning.set(null);
+      return;
+    }
+    if (this.#idle) return;
+    const window = this.#document.defaultView;
+    let storage: Storage | undefined;
+    try {
+      storage = window?.localStorage;
+    } catch {
+      storage = undefined;
+    }
+    this.#idle = createIdleMonitor(
+      { timeoutMs: options.minutes * 60_000, warnBeforeMs: (options.warnSeconds ?? 60) * 1000, key: `latchkey:${clientId}` },
+      {
+        events: window ?? undefined,
+        storage,
+        channel: typeof BroadcastChannel === 'function' ? (name) => new BroadcastChannel(name) : undefined,
+      },
+      {
+        onWarn: (idleAt) => this.#idleWarning.set(idleAt),
+        onActive: () => this.#idleWarning.set(null),
+        // Signed out here and, through the session's tab sync, everywhere; the provider's session is
+        // left alone so no tab navigates away under the user.
+        onIdle: () => void this.logout({ endSession: false }),
+      },
+    );
   }
 
   async #sessionOrThrow(): Promise<Session> {
     const session = await (this.#ready ?? this.ɵinit());
     if (!session) throw new LatchkeyError('LATCHKEY_CONFIG_INVALID', 'Latchkey runs in the browser only (this is a server render).');
-    return session as Session;
+    return session;
   }
 
   /**
@@ -77,7 +155,7 @@ export class Auth {
    */
   async login(options?: LoginOptions): Promise<void> {
     try {
-      await (await this.#sessionOrThrow()).login(options);
+      await this.#task(async () => (await this.#sessionOrThrow()).login(options));
     } catch {
       // Already in the state's `error`, where the app shows it.
     }
@@ -88,17 +166,57 @@ export class Auth {
    * revokes the refresh token and ends the provider's session, which navigates away and back.
    */
   async logout(options?: LogoutOptions): Promise<void> {
-    await (await this.#sessionOrThrow()).logout(options);
+    await this.#task(async () => (await this.#sessionOrThrow()).logout(options));
+  }
+
+  /**
+   * The access token for an API call, refreshed first when due (one request for every caller and tab).
+   * @throws LatchkeyError `LATCHKEY_LOGIN_REQUIRED` when signed out.
+   */
+  async getAccessToken(options?: AccessTokenOptions): Promise<string> {
+    return this.#task(async () => (await this.#sessionOrThrow()).getAccessToken(options));
   }
 
   /** Userinfo for the signed-in user, discarded when it is about another user. */
   async getUserInfo(): Promise<Record<string, unknown>> {
-    return (await this.#sessionOrThrow()).getUserInfo();
+    return this.#task(async () => (await this.#sessionOrThrow()).getUserInfo());
   }
 
-  /** The access token for an API call. @throws LatchkeyError `LATCHKEY_LOGIN_REQUIRED` when signed out. */
-  async getAccessToken(): Promise<string> {
-    return (await this.#sessionOrThrow()).getAccessToken();
+  /**
+   * "Stay signed in": counts as activity in every tab (idle timeout) and, when the session itself is
+   * ending, extends it — by refreshing, or by signing in again when no refresh token was granted.
+   */
+  async staySignedIn(): Promise<void> {
+    this.#idle?.stayActive();
+    this.#idleWarning.set(null);
+    if (!this.expiringSoon()) return;
+    try {
+      await this.getAccessToken({ forceRefresh: true });
+    } catch {
+      // Reported in `error`.
+    }
+    if (this.expiringSoon() || !this.authenticated()) await this.login();
+  }
+
+  /** Resolves once the stored session was read (never on the server). */
+  async ready(): Promise<SessionState> {
+    return (await this.#sessionOrThrow()).ready();
+  }
+
+  /**
+   * Listens to the session's events (`authenticated`, `refreshed`, `expiringSoon`, `expired`,
+   * `loggedOut`, `error`, `storeDegraded`); returns the unsubscribe. Never fires on the server.
+   */
+  on<K extends keyof SessionEvents>(name: K, handler: (payload: SessionEvents[K]) => void): () => void {
+    let off: (() => void) | undefined;
+    let cancelled = false;
+    void (this.#ready ?? this.ɵinit()).then((session) => {
+      if (!cancelled && session) off = session.on(name, handler);
+    });
+    return () => {
+      cancelled = true;
+      off?.();
+    };
   }
 
   /** Dismisses the current {@link error}. */

@@ -1,13 +1,36 @@
 export { Auth } from './auth';
-export { LATCHKEY_OPTIONS, type LatchkeyConfigSource, type LatchkeyOptions } from './latchkey-options';
-export { LatchkeyFeatureKind, provideLatchkey, withStore, type LatchkeyFeature } from './provide-latchkey';
+export { authGuard } from './auth-guard';
+export { authInterceptor } from './auth-interceptor';
 export {
+  LATCHKEY_IDLE_OPTIONS,
+  LATCHKEY_OPTIONS,
+  LATCHKEY_SESSION_FACTORY,
+  LATCHKEY_TOKEN_RULES,
+  type IdleTimeoutOptions,
+  type LatchkeyConfigSource,
+  type LatchkeyOptions,
+  type TokenRule,
+} from './latchkey-options';
+export {
+  LatchkeyFeatureKind,
+  provideLatchkey,
+  withIdleTimeout,
+  withSessionWarning,
+  withStore,
+  withTokenFor,
+  type LatchkeyFeature,
+} from './provide-latchkey';
+export {
+  LatchkeyConfigError,
   LatchkeyError,
   localStore,
   memoryStore,
   sessionStore,
   type LatchkeyConfig,
   type LatchkeyErrorCode,
+  type LoginOptions,
+  type LogoutOptions,
   type SessionState,
+  type SessionStore,
   type UserClaims,
 } from '@latchkey/core';

@@ -1,5 +1,5 @@
 import { InjectionToken } from '@angular/core';
-import type { LatchkeyConfig } from '@latchkey/core';
+import { createSession, type LatchkeyConfig, type Session } from '@latchkey/core';
 
 /** A configuration, or a loader for one (e.g. `() => fetch('/config.json').then((r) => r.json())`). */
 export type LatchkeyConfigSource = LatchkeyConfig | (() => LatchkeyConfig | Promise<LatchkeyConfig>);
@@ -11,3 +11,39 @@ export interface LatchkeyOptions {
 
 /** The configuration source and the features' overrides, as given to {@link provideLatchkey}. */
 export const LATCHKEY_OPTIONS = new InjectionToken<LatchkeyOptions>(ngDevMode ? 'LATCHKEY_OPTIONS' : '');
+
+/**
+ * Makes the session from the configuration: `createSession` from `@latchkey/core` by default.
+ * `provideLatchkeyTesting()` swaps in an in-memory session; a BFF-backed `Session` would slot in here.
+ */
+export const LATCHKEY_SESSION_FACTORY = new InjectionToken<(config: LatchkeyConfig) => Session>(
+  ngDevMode ? 'LATCHKEY_SESSION_FACTORY' : '',
+  {
+    providedIn: 'root',
+    factory: () => createSession,
+  },
+);
+
+/** One entry of {@link withTokenFor}: an exact origin, and optionally a path prefix under it. */
+export interface TokenRule {
+  readonly origin: string;
+  /** `/` for the whole origin, else a prefix ending in `/`. */
+  readonly pathPrefix: string;
+}
+
+export const LATCHKEY_TOKEN_RULES = new InjectionToken<readonly TokenRule[]>(ngDevMode ? 'LATCHKEY_TOKEN_RULES' : '', {
+  providedIn: 'root',
+  factory: () => [],
+});
+
+export interface IdleTimeoutOptions {
+  /** Sign out after this many minutes without activity in any tab. */
+  readonly minutes: number;
+  /** Warn this many seconds before (at most half the timeout). Default 60. */
+  readonly warnSeconds?: number;
+}
+
+export const LATCHKEY_IDLE_OPTIONS = new InjectionToken<IdleTimeoutOptions | null>(ngDevMode ? 'LATCHKEY_IDLE_OPTIONS' : '', {
+  providedIn: 'root',
+  factory: () => null,
+});

@@ -1,10 +1,21 @@
 import { makeEnvironmentProviders, provideAppInitializer, inject, type EnvironmentProviders, type Provider } from '@angular/core';
-import type { LatchkeyConfig, SessionStore } from '@latchkey/core';
+import { LatchkeyConfigError, type LatchkeyConfig, type SessionStore } from '@latchkey/core';
 import { Auth } from './auth';
-import { LATCHKEY_OPTIONS, type LatchkeyConfigSource, type LatchkeyOptions } from './latchkey-options';
+import {
+  LATCHKEY_IDLE_OPTIONS,
+  LATCHKEY_OPTIONS,
+  LATCHKEY_TOKEN_RULES,
+  type IdleTimeoutOptions,
+  type LatchkeyConfigSource,
+  type LatchkeyOptions,
+} from './latchkey-options';
+import { parseTokenRules } from './token-rules';
 
-export const enum LatchkeyFeatureKind {
+export enum LatchkeyFeatureKind {
   Store,
+  TokenFor,
+  IdleTimeout,
+  SessionWarning,
 }
 
 /** A `withX()` feature for {@link provideLatchkey}. */
@@ -23,11 +34,20 @@ export interface LatchkeyFeature<Kind extends LatchkeyFeatureKind = LatchkeyFeat
  * ```ts
  * bootstrapApplication(App, { providers: [
  *   provideRouter(routes),
- *   provideLatchkey({ issuer: 'https://login.example.com/', clientId: 'spa' }, withStore(sessionStore())),
+ *   provideHttpClient(withInterceptors([authInterceptor])),
+ *   provideLatchkey({ issuer: 'https://login.example.com/', clientId: 'spa' }, withTokenFor(['https://api.example.com'])),
  * ]});
  * ```
+ * @throws LatchkeyConfigError `LATCHKEY_CONFIG_INVALID` for contradictory features (the same one twice).
  */
 export function provideLatchkey(config: LatchkeyConfigSource, ...features: LatchkeyFeature[]): EnvironmentProviders {
+  const kinds = features.map((f) => f.ɵkind);
+  const repeated = kinds.find((kind, i) => kinds.indexOf(kind) !== i);
+  if (repeated !== undefined) {
+    throw new LatchkeyConfigError(
+      `provideLatchkey(): the same feature is given twice (${LatchkeyFeatureKind[repeated] ?? repeated}); give each once.`,
+    );
+  }
   const overrides = Object.assign({}, ...features.map((f) => f.ɵconfig)) as Partial<LatchkeyConfig>;
   return makeEnvironmentProviders([
     { provide: LATCHKEY_OPTIONS, useValue: { source: config, overrides } satisfies LatchkeyOptions },
@@ -41,6 +61,49 @@ export function provideLatchkey(config: LatchkeyConfigSource, ...features: Latch
  * Keeps the session in `store` instead of `localStorage`: `sessionStore()` (per tab),
  * `memoryStore()` (until reload), or any sync or async `SessionStore`.
  */
-export function withStore(store: SessionStore): LatchkeyFeature<LatchkeyFeatureKind.Store> {
-  return { ɵkind: LatchkeyFeatureKind.Store, ɵconfig: { store }, ɵproviders: [] };
+export function withStore(
+  store: SessionStore,
+  options: { refreshTokenStore?: SessionStore } = {},
+): LatchkeyFeature<LatchkeyFeatureKind.Store> {
+  return {
+    ɵkind: LatchkeyFeatureKind.Store,
+    ɵconfig: { store, ...(options.refreshTokenStore && { refreshTokenStore: options.refreshTokenStore }) },
+    ɵproviders: [],
+  };
+}
+
+/**
+ * The APIs `authInterceptor` sends the access token to: full origins (`https://api.example.com`),
+ * optionally with a path (`https://example.com/api/`). Nothing else ever gets it.
+ *
+ * @throws LatchkeyConfigError at start-up for an entry without a scheme, or plain http off localhost.
+ */
+export function withTokenFor(origins: readonly string[]): LatchkeyFeature<LatchkeyFeatureKind.TokenFor> {
+  const rules = parseTokenRules(origins);
+  return { ɵkind: LatchkeyFeatureKind.TokenFor, ɵconfig: {}, ɵproviders: [{ provide: LATCHKEY_TOKEN_RULES, useValue: rules }] };
+}
+
+/**
+ * Signs out after `minutes` without user activity in any tab of the app, after a warning
+ * (`auth.idleSignOutAt()`) whose "Stay signed in" (`auth.staySignedIn()`) keeps every tab alive.
+ */
+export function withIdleTimeout(options: IdleTimeoutOptions): LatchkeyFeature<LatchkeyFeatureKind.IdleTimeout> {
+  if (!(typeof options?.minutes === 'number' && options.minutes > 0 && Number.isFinite(options.minutes))) {
+    throw new LatchkeyConfigError('withIdleTimeout(): "minutes" must be a positive number, e.g. { minutes: 15 }.');
+  }
+  if (options.warnSeconds !== undefined && !(options.warnSeconds >= 0)) {
+    throw new LatchkeyConfigError('withIdleTimeout(): "warnSeconds" must be 0 or more.');
+  }
+  return { ɵkind: LatchkeyFeatureKind.IdleTimeout, ɵconfig: {}, ɵproviders: [{ provide: LATCHKEY_IDLE_OPTIONS, useValue: options }] };
+}
+
+/**
+ * When the session cannot be refreshed, `auth.expiringSoon()` turns true `beforeSeconds` before it
+ * ends (at most half the lifetime), for a "Stay signed in" prompt. Default 60 s.
+ */
+export function withSessionWarning(options: { beforeSeconds: number }): LatchkeyFeature<LatchkeyFeatureKind.SessionWarning> {
+  if (!(typeof options?.beforeSeconds === 'number' && options.beforeSeconds >= 0)) {
+    throw new LatchkeyConfigError('withSessionWarning(): "beforeSeconds" must be 0 or more.');
+  }
+  return { ɵkind: LatchkeyFeatureKind.SessionWarning, ɵconfig: { warnBeforeSeconds: options.beforeSeconds }, ɵproviders: [] };
 }

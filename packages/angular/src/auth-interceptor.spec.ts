@@ -1,0 +1,77 @@
+import { HttpClient, HttpErrorResponse, provideHttpClient, withInterceptors } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { ApplicationInitStatus, provideZonelessChangeDetection } from '@angular/core';
+import { TestBed } from '@angular/core/testing';
+import { firstValueFrom } from 'rxjs';
+import { provideLatchkeyTesting, TestingSession } from '../testing/src';
+import { authInterceptor } from './auth-interceptor';
+import { withTokenFor } from './provide-latchkey';
+
+async function setUp(user: { sub: string } | null = { sub: 'alice' }) {
+  TestBed.configureTestingModule({
+    providers: [
+      provideZonelessChangeDetection(),
+      provideHttpClient(withInterceptors([authInterceptor])),
+      provideHttpClientTesting(),
+      provideLatchkeyTesting({ user, accessToken: 'at-1' }, withTokenFor(['https://api.example.com', 'https://example.com/api/'])),
+    ],
+  });
+  await TestBed.inject(ApplicationInitStatus).donePromise;
+  return { http: TestBed.inject(HttpClient), backend: TestBed.inject(HttpTestingController), session: TestBed.inject(TestingSession) };
+}
+
+/** Lets the interceptor's awaited token arrive before the request is looked for. */
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('authInterceptor', () => {
+  it('attaches the bearer token to a configured origin', async () => {
+    const { http, backend } = await setUp();
+    const response = firstValueFrom(http.get('https://api.example.com/orders'));
+    await tick();
+    const request = backend.expectOne('https://api.example.com/orders');
+    expect(request.request.headers.get('Authorization')).toBe('Bearer at-1');
+    request.flush({ ok: true });
+    expect(await response).toEqual({ ok: true });
+  });
+
+  it.each([
+    'https://api.example.com.evil.example/x',
+    'http://api.example.com/x',
+    'https://api.example.com:8443/x',
+    'https://example.com/apix',
+    'https://third.example/x',
+    '/relative/to/the/app',
+  ])('never sends it to %s', async (url) => {
+    const { http, backend } = await setUp();
+    const response = firstValueFrom(http.get(url));
+    await tick();
+    const request = backend.expectOne(() => true);
+    expect(request.request.headers.has('Authorization')).toBe(false);
+    request.flush({});
+    await response;
+  });
+
+  it('on a 401 from an allowed origin refreshes once and retries once', async () => {
+    const { http, backend, session } = await setUp();
+    const response = firstValueFrom(http.get('https://api.example.com/me'));
+    await tick();
+    backend.expectOne('https://api.example.com/me').flush('expired', { status: 401, statusText: 'Unauthorized' });
+    await tick();
+    const retry = backend.expectOne('https://api.example.com/me');
+    expect(retry.request.headers.get('Authorization')).toBe('Bearer at-1');
+    retry.flush('still no', { status: 401, statusText: 'Unauthorized' });
+    await expect(response).rejects.toBeInstanceOf(HttpErrorResponse);
+    expect(session.accessTokenRequests).toEqual([{ forceRefresh: false }, { forceRefresh: true }]);
+    backend.verify();
+  });
+
+  it('sends the request without a token when signed out', async () => {
+    const { http, backend } = await setUp(null);
+    const response = firstValueFrom(http.get('https://api.example.com/public'));
+    await tick();
+    const request = backend.expectOne('https://api.example.com/public');
+    expect(request.request.headers.has('Authorization')).toBe(false);
+    request.flush({});
+    await response;
+  });
+});

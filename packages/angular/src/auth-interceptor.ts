@@ -1,0 +1,32 @@
+import { DOCUMENT } from '@angular/common';
+import { HttpErrorResponse, type HttpEvent, type HttpHandlerFn, type HttpInterceptorFn, type HttpRequest } from '@angular/common/http';
+import { inject } from '@angular/core';
+import { catchError, from, switchMap, throwError, type Observable } from 'rxjs';
+import { Auth } from './auth';
+import { LATCHKEY_TOKEN_RULES } from './latchkey-options';
+import { matchesTokenRule } from './token-rules';
+
+/**
+ * Attaches `Authorization: Bearer <access token>` to requests for the origins given to
+ * `withTokenFor()` — exact scheme, host and port, and path prefix when one was given — and to no
+ * other origin, ever. Waits for a refresh in flight. On a 401 from an allowed origin it refreshes
+ * once and retries once. Signed out, the request goes without a token.
+ *
+ * @example provideHttpClient(withInterceptors([authInterceptor]))
+ */
+export const authInterceptor: HttpInterceptorFn = (req: HttpRequest<unknown>, next: HttpHandlerFn): Observable<HttpEvent<unknown>> => {
+  const rules = inject(LATCHKEY_TOKEN_RULES);
+  const base = inject(DOCUMENT).baseURI;
+  const url = URL.parse(req.url, base);
+  if (!url || rules.length === 0 || !matchesTokenRule(url, rules) || req.headers.has('Authorization')) return next(req);
+  const auth = inject(Auth);
+  const withToken = (forceRefresh: boolean) =>
+    from(auth.getAccessToken({ forceRefresh }).catch(() => undefined)).pipe(
+      switchMap((token) => next(token ? req.clone({ setHeaders: { Authorization: `Bearer ${token}` } }) : req)),
+    );
+  return withToken(false).pipe(
+    catchError((error: unknown) =>
+      error instanceof HttpErrorResponse && error.status === 401 && auth.authenticated() ? withToken(true) : throwError(() => error),
+    ),
+  );
+};
