@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
-import { Provider, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { errors, Provider, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { authenticate, findAccount } from './accounts.ts';
 import { errorPage, loginPage, logoutPage, signedOutPage } from './pages.ts';
 
@@ -13,6 +13,8 @@ export interface IdpOptions {
   readonly refreshTtlSeconds: number;
   /** Origin of the demo app: its `/callback` and `/` are the registered redirect URIs. */
   readonly demoOrigin: string;
+  /** The APIs (RFC 8707 resource indicators) that get JWT access tokens, e.g. the demo API. */
+  readonly resources: readonly string[];
 }
 
 export interface Idp {
@@ -59,6 +61,23 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
+      // A `resource` the client asks for gets a JWT access token (RFC 9068) with that audience; such a
+      // token is for the API only, so userinfo refuses it (a sign-in without `resource` gets an opaque one).
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async (_ctx, _client, oneOf) => oneOf,
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx, resourceIndicator) => {
+          if (!options.resources.includes(resourceIndicator)) throw new errors.InvalidTarget();
+          return {
+            scope: 'api',
+            audience: resourceIndicator,
+            accessTokenTTL: options.tokenTtlSeconds,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource(ctx, form) {

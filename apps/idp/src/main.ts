@@ -17,6 +17,7 @@ const idp = await startIdp({
   tokenTtlSeconds: intFromEnv('IDP_TOKEN_TTL_SECONDS', 600),
   refreshTtlSeconds: intFromEnv('IDP_REFRESH_TTL_SECONDS', 86_400),
   demoOrigin: process.env['IDP_DEMO_ORIGIN'] ?? 'http://localhost:4200',
+  resources: (process.env['IDP_RESOURCES'] ?? 'http://localhost:4300').split(/\s+/).filter(Boolean),
 });
 
 console.log(`idp: Latchkey dev OpenID Provider at ${idp.issuer}`);

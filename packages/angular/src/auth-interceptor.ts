@@ -3,7 +3,6 @@ import { HttpErrorResponse, type HttpEvent, type HttpHandlerFn, type HttpInterce
 import { inject } from '@angular/core';
 import { catchError, from, switchMap, throwError, type Observable } from 'rxjs';
 import { Auth } from './auth';
-import { LATCHKEY_TOKEN_RULES } from './latchkey-options';
 import { matchesTokenRule } from './token-rules';
 
 /**
@@ -15,11 +14,10 @@ import { matchesTokenRule } from './token-rules';
  * @example provideHttpClient(withInterceptors([authInterceptor]))
  */
 export const authInterceptor: HttpInterceptorFn = (req: HttpRequest<unknown>, next: HttpHandlerFn): Observable<HttpEvent<unknown>> => {
-  const rules = inject(LATCHKEY_TOKEN_RULES);
-  const base = inject(DOCUMENT).baseURI;
-  const url = URL.parse(req.url, base);
-  if (!url || rules.length === 0 || !matchesTokenRule(url, rules) || req.headers.has('Authorization')) return next(req);
   const auth = inject(Auth);
+  const rules = auth.ɵtokenRules();
+  const url = URL.parse(req.url, inject(DOCUMENT).baseURI);
+  if (!url || rules.length === 0 || !matchesTokenRule(url, rules) || req.headers.has('Authorization')) return next(req);
   const withToken = (forceRefresh: boolean) =>
     from(auth.getAccessToken({ forceRefresh }).catch(() => undefined)).pipe(
       switchMap((token) => next(token ? req.clone({ setHeaders: { Authorization: `Bearer ${token}` } }) : req)),

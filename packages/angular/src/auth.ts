@@ -3,6 +3,7 @@ import { computed, DestroyRef, inject, Injectable, PendingTasks, PLATFORM_ID, si
 import { toObservable } from '@angular/core/rxjs-interop';
 import {
   createIdleMonitor,
+  LatchkeyConfigError,
   LatchkeyError,
   type AccessTokenOptions,
   type IdleMonitor,
@@ -12,7 +13,15 @@ import {
   type SessionEvents,
   type SessionState,
 } from '@latchkey/core';
-import { LATCHKEY_IDLE_OPTIONS, LATCHKEY_OPTIONS, LATCHKEY_SESSION_FACTORY } from './latchkey-options';
+import {
+  LATCHKEY_IDLE_OPTIONS,
+  LATCHKEY_OPTIONS,
+  LATCHKEY_SESSION_FACTORY,
+  LATCHKEY_TOKEN_RULES,
+  type TokenRule,
+} from './latchkey-options';
+import { parseTokenRules } from './token-rules';
+import { checkIdleOptions } from './idle-options';
 
 const LOADING: SessionState = { status: 'loading', user: null, expiresAt: null, expiringSoon: false, error: null };
 
@@ -30,7 +39,7 @@ const LOADING: SessionState = { status: 'loading', user: null, expiresAt: null, 
 export class Auth {
   readonly #options = inject(LATCHKEY_OPTIONS);
   readonly #factory = inject(LATCHKEY_SESSION_FACTORY);
-  readonly #idleOptions = inject(LATCHKEY_IDLE_OPTIONS);
+  #idleOptions = inject(LATCHKEY_IDLE_OPTIONS);
   readonly #document = inject(DOCUMENT);
   readonly #pendingTasks = inject(PendingTasks);
   readonly #browser = isPlatformBrowser(inject(PLATFORM_ID));
@@ -39,6 +48,7 @@ export class Auth {
   #session: Session | undefined;
   #ready: Promise<Session | undefined> | undefined;
   #idle: IdleMonitor | undefined;
+  #tokenRules: readonly TokenRule[] = inject(LATCHKEY_TOKEN_RULES);
 
   /** `loading` until the stored session was read; stays `loading` on the server. */
   readonly status = computed(() => this.#state().status);
@@ -88,7 +98,13 @@ export class Auth {
     // On the server the browser's store is out of reach: stay `loading` and render a placeholder.
     if (!this.#browser) return undefined;
     const { source, overrides } = this.#options;
-    const config = { ...(typeof source === 'function' ? await source() : source), ...overrides };
+    const { tokenFor, idle, ...config } = { ...(typeof source === 'function' ? await source() : source), ...overrides };
+    if (tokenFor) this.#tokenRules = [...this.#tokenRules, ...parseTokenRules(tokenFor)];
+    if (idle) {
+      if (this.#idleOptions)
+        throw new LatchkeyConfigError('The idle timeout is set twice: by withIdleTimeout() and by the configuration. Keep one.');
+      this.#idleOptions = checkIdleOptions(idle);
+    }
     const session = this.#factory(config);
     this.#session = session;
     this.#state.set(session.getState());
@@ -217,6 +233,11 @@ export class Auth {
       cancelled = true;
       off?.();
     };
+  }
+
+  /** @internal The origins `authInterceptor` sends the token to: `withTokenFor()`'s and the loaded configuration's. */
+  ɵtokenRules(): readonly TokenRule[] {
+    return this.#tokenRules;
   }
 
   /** Dismisses the current {@link error}. */

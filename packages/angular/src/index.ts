@@ -7,6 +7,7 @@ export {
   LATCHKEY_SESSION_FACTORY,
   LATCHKEY_TOKEN_RULES,
   type IdleTimeoutOptions,
+  type LatchkeyAngularConfig,
   type LatchkeyConfigSource,
   type LatchkeyOptions,
   type TokenRule,

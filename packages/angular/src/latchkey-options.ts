@@ -1,8 +1,19 @@
 import { InjectionToken } from '@angular/core';
 import { createSession, type LatchkeyConfig, type Session } from '@latchkey/core';
 
+/** The core's configuration, plus what only the Angular adapter uses. */
+export interface LatchkeyAngularConfig extends LatchkeyConfig {
+  /**
+   * More origins for `authInterceptor` (see `withTokenFor()`), for when they come with a loaded
+   * configuration; checked at start-up like the feature's.
+   */
+  readonly tokenFor?: readonly string[];
+  /** The idle timeout (see `withIdleTimeout()`), for when it comes with a loaded configuration. */
+  readonly idle?: IdleTimeoutOptions;
+}
+
 /** A configuration, or a loader for one (e.g. `() => fetch('/config.json').then((r) => r.json())`). */
-export type LatchkeyConfigSource = LatchkeyConfig | (() => LatchkeyConfig | Promise<LatchkeyConfig>);
+export type LatchkeyConfigSource = LatchkeyAngularConfig | (() => LatchkeyAngularConfig | Promise<LatchkeyAngularConfig>);
 
 export interface LatchkeyOptions {
   readonly source: LatchkeyConfigSource;

@@ -9,6 +9,7 @@ import {
   type LatchkeyConfigSource,
   type LatchkeyOptions,
 } from './latchkey-options';
+import { checkIdleOptions } from './idle-options';
 import { parseTokenRules } from './token-rules';
 
 export enum LatchkeyFeatureKind {
@@ -88,13 +89,11 @@ export function withTokenFor(origins: readonly string[]): LatchkeyFeature<Latchk
  * (`auth.idleSignOutAt()`) whose "Stay signed in" (`auth.staySignedIn()`) keeps every tab alive.
  */
 export function withIdleTimeout(options: IdleTimeoutOptions): LatchkeyFeature<LatchkeyFeatureKind.IdleTimeout> {
-  if (!(typeof options?.minutes === 'number' && options.minutes > 0 && Number.isFinite(options.minutes))) {
-    throw new LatchkeyConfigError('withIdleTimeout(): "minutes" must be a positive number, e.g. { minutes: 15 }.');
-  }
-  if (options.warnSeconds !== undefined && !(options.warnSeconds >= 0)) {
-    throw new LatchkeyConfigError('withIdleTimeout(): "warnSeconds" must be 0 or more.');
-  }
-  return { ɵkind: LatchkeyFeatureKind.IdleTimeout, ɵconfig: {}, ɵproviders: [{ provide: LATCHKEY_IDLE_OPTIONS, useValue: options }] };
+  return {
+    ɵkind: LatchkeyFeatureKind.IdleTimeout,
+    ɵconfig: {},
+    ɵproviders: [{ provide: LATCHKEY_IDLE_OPTIONS, useValue: checkIdleOptions(options) }],
+  };
 }
 
 /**
