@@ -8,8 +8,11 @@ export const ports = {
   /** A second dev provider whose tokens live only `shortTtlSeconds`. */
   shortIdp: 4411 + offset,
   shortTtlSeconds: 8,
+  /** The demo API, whose audience the providers issue JWT access tokens for. */
+  api: 4330 + offset,
 } as const;
 
 export const demoOrigin = `http://localhost:${ports.demo}`;
 export const idpIssuer = `http://localhost:${ports.idp}`;
 export const shortIdpIssuer = `http://localhost:${ports.shortIdp}`;
+export const apiOrigin = `http://localhost:${ports.api}`;
