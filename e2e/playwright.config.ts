@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { ports } from './tests/stack.ts';
+import { apiOrigin, demoOrigin, idpIssuer, ports, shortIdpIssuer } from './tests/stack.ts';
 
 /**
  * Debian's Chromium (never a downloaded browser), the real dev provider and the real demo,
@@ -34,29 +34,39 @@ export default defineConfig({
   webServer: [
     {
       command: 'node ../apps/idp/src/main.ts',
-      url: `http://localhost:${ports.idp}/.well-known/openid-configuration`,
-      env: { IDP_PORT: String(ports.idp), IDP_DEMO_ORIGIN: `http://localhost:${ports.demo}` },
+      url: `${idpIssuer}/.well-known/openid-configuration`,
+      env: { IDP_PORT: String(ports.idp), IDP_DEMO_ORIGIN: demoOrigin, IDP_RESOURCES: apiOrigin },
       reuseExistingServer: false,
       stdout: 'ignore',
     },
     {
       command: 'node ../apps/idp/src/main.ts',
-      url: `http://localhost:${ports.shortIdp}/.well-known/openid-configuration`,
+      url: `${shortIdpIssuer}/.well-known/openid-configuration`,
       env: {
         IDP_PORT: String(ports.shortIdp),
         IDP_TOKEN_TTL_SECONDS: String(ports.shortTtlSeconds),
-        IDP_DEMO_ORIGIN: `http://localhost:${ports.demo}`,
+        IDP_DEMO_ORIGIN: demoOrigin,
+        IDP_RESOURCES: apiOrigin,
       },
       reuseExistingServer: false,
       stdout: 'ignore',
     },
     {
+      command: 'node ../apps/api/src/main.ts',
+      url: `${apiOrigin}/api/public`,
+      env: { API_PORT: String(ports.api), API_ISSUER: idpIssuer, API_AUDIENCE: apiOrigin, API_ALLOWED_ORIGINS: demoOrigin },
+      reuseExistingServer: false,
+      stdout: 'ignore',
+    },
+    {
       command: 'node ../apps/demo/server/main.ts',
-      url: `http://localhost:${ports.demo}/config.json`,
+      url: `${demoOrigin}/config.json`,
       env: {
         DEMO_PORT: String(ports.demo),
-        LATCHKEY_ISSUER: `http://localhost:${ports.idp}`,
-        DEMO_CONNECT_SRC: `http://localhost:${ports.shortIdp}`,
+        LATCHKEY_ISSUER: idpIssuer,
+        LATCHKEY_API: apiOrigin,
+        LATCHKEY_AUDIENCE: apiOrigin,
+        DEMO_CONNECT_SRC: shortIdpIssuer,
         LATCHKEY_END_SESSION_METHOD: 'GET',
       },
       reuseExistingServer: false,
