@@ -5,7 +5,15 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, waitForUrl } from './run.ts';
 
-const inputs = ['packages/core/src', 'packages/angular/src', 'apps/demo/src', 'apps/demo/public', 'angular.json', 'tsconfig.json'];
+const inputs = [
+  'packages/core/src',
+  'packages/angular/src',
+  'packages/angular/testing',
+  'apps/demo/src',
+  'apps/demo/public',
+  'angular.json',
+  'tsconfig.json',
+];
 const output = 'dist/demo/browser/index.html';
 
 async function newestMtime(path: string): Promise<number> {
@@ -52,12 +60,18 @@ if (!external) {
   startChild('idp', ['apps/idp/src/main.ts']);
   await waitForUrl('http://localhost:4400/.well-known/openid-configuration');
 }
+// The demo API accepts the provider's JWT access tokens for its audience.
+process.env['API_ISSUER'] ??= external ?? 'http://localhost:4400';
+if (process.env['LATCHKEY_AUDIENCE']) process.env['API_AUDIENCE'] ??= process.env['LATCHKEY_AUDIENCE'];
+startChild('api', ['apps/api/src/main.ts']);
 startChild('demo', ['apps/demo/server/main.ts']);
+await waitForUrl('http://localhost:4300/api/public');
 await waitForUrl('http://localhost:4200/config.json');
 
 console.log(`
   Latchkey demo:  http://localhost:4200
   Provider:       ${external ?? 'http://localhost:4400 (bundled dev provider)'}
+  Demo API:       http://localhost:4300 (GET /api/public, /api/private)
 ${external ? '' : '  Accounts:       alice / alice (Alice Liddell), bob / bob (Bob Builder) — development only\n'}
   Press Ctrl-C to stop.
 `);

@@ -26,6 +26,10 @@ export interface DemoConfig {
   audience?: string;
   audienceParameter?: 'resource' | 'audience';
   endSessionMethod: 'POST' | 'GET';
+  /** The demo API's origin: the interceptor sends the access token there and nowhere else. */
+  api: string;
+  tokenFor: string[];
+  idle?: { minutes: number; warnSeconds: number };
 }
 
 /** Reads the demo's provider from the environment: no rebuild to point the demo elsewhere. */
@@ -38,8 +42,17 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv): DemoConfig {
     // cookies, so https); hosted providers accept the POST that keeps the ID token out of URLs.
     endSessionMethod:
       env['LATCHKEY_END_SESSION_METHOD'] === 'GET' || (!env['LATCHKEY_END_SESSION_METHOD'] && !env['LATCHKEY_ISSUER']) ? 'GET' : 'POST',
+    api: '',
+    tokenFor: [],
   };
-  if (env['LATCHKEY_AUDIENCE']) config.audience = env['LATCHKEY_AUDIENCE'];
+  const api = env['LATCHKEY_API'] || 'http://localhost:4300';
+  config.api = api;
+  config.tokenFor = [api];
+  // With the bundled provider, ask for a JWT access token for the demo API (RFC 8707 resource).
+  const audience = env['LATCHKEY_AUDIENCE'] ?? (env['LATCHKEY_ISSUER'] ? undefined : api);
+  if (audience) config.audience = audience;
+  const idleMinutes = Number(env['DEMO_IDLE_MINUTES']);
+  if (idleMinutes > 0) config.idle = { minutes: idleMinutes, warnSeconds: Number(env['DEMO_IDLE_WARN_SECONDS'] ?? 60) };
   const param = env['LATCHKEY_AUDIENCE_PARAMETER'];
   if (param === 'resource' || param === 'audience') config.audienceParameter = param;
   return config;
@@ -85,7 +98,7 @@ export async function startDemoServer(options: DemoServerOptions) {
   const config = demoConfigFromEnv(options.env);
   // Extra origins the page may talk to (the API; test providers), space-separated.
   const extra = (options.env['DEMO_CONNECT_SRC'] ?? '').split(/\s+/).filter(Boolean).map(originOf);
-  const connect = [...new Set([originOf(config.issuer), ...extra])];
+  const connect = [...new Set([originOf(config.issuer), originOf(config.api), ...extra])];
   const indexHtml = await readFile(join(root, 'index.html'), 'utf8').catch(() => {
     throw new Error(`demo: ${join(root, 'index.html')} is missing: run "npm run build" first`);
   });

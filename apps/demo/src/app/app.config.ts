@@ -1,6 +1,7 @@
+import { provideHttpClient, withFetch, withInterceptors } from '@angular/common/http';
 import { provideBrowserGlobalErrorListeners, provideZonelessChangeDetection, type ApplicationConfig } from '@angular/core';
 import { provideRouter, withComponentInputBinding } from '@angular/router';
-import { provideLatchkey } from '@latchkey/angular';
+import { authInterceptor, provideLatchkey, withSessionWarning } from '@latchkey/angular';
 import { routes } from './app.routes';
 import { loadDemoConfig } from './demo-config';
 
@@ -9,6 +10,7 @@ export const appConfig: ApplicationConfig = {
     provideBrowserGlobalErrorListeners(),
     provideZonelessChangeDetection(),
     provideRouter(routes, withComponentInputBinding()),
-    provideLatchkey(loadDemoConfig),
+    provideHttpClient(withFetch(), withInterceptors([authInterceptor])),
+    provideLatchkey(loadDemoConfig, withSessionWarning({ beforeSeconds: 60 })),
   ],
 };

@@ -1,14 +1,20 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
-import { RouterLink, RouterOutlet } from '@angular/router';
+import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { Auth } from '@latchkey/angular';
+import { SessionPanel } from './session-panel';
 
 @Component({
   selector: 'app-root',
-  imports: [RouterLink, RouterOutlet],
+  imports: [RouterLink, RouterLinkActive, RouterOutlet, SessionPanel],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <header class="navbar">
       <a class="brand" routerLink="/">Latchkey</a>
+      <nav aria-label="Main">
+        <a routerLink="/" routerLinkActive="active" [routerLinkActiveOptions]="{ exact: true }">Home</a>
+        <a routerLink="/profile" routerLinkActive="active">Profile</a>
+        <a routerLink="/api" routerLinkActive="active">API</a>
+      </nav>
       <span class="spacer"></span>
       @switch (auth.status()) {
         @case ('authenticated') {
@@ -31,9 +37,12 @@ import { Auth } from '@latchkey/angular';
         <button type="button" class="btn btn-small" (click)="auth.clearError()">Dismiss</button>
       </div>
     }
-    <main>
-      <router-outlet />
-    </main>
+    <div class="layout">
+      <main>
+        <router-outlet />
+      </main>
+      <app-session-panel />
+    </div>
   `,
 })
 export class App {

@@ -1,0 +1,79 @@
+import { HttpClient, HttpErrorResponse } from '@angular/common/http';
+import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import { Auth } from '@latchkey/angular';
+import { firstValueFrom } from 'rxjs';
+import { demoConfig } from './demo-config';
+
+interface Answer {
+  readonly label: string;
+  readonly status: number;
+  readonly body: string;
+}
+
+/** Calls the demo API's public and private endpoints and shows the answers and status codes. */
+@Component({
+  selector: 'app-api-page',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <section class="card">
+      <h1>API</h1>
+      <p class="muted">
+        Requests to <code>{{ api }}</code> carry your access token (the interceptor adds <code>Authorization: Bearer …</code> for that
+        origin only).
+      </p>
+      <div class="actions">
+        <button type="button" class="btn" (click)="call('Public endpoint', '/api/public')">Call public API</button>
+        <button type="button" class="btn btn-primary" (click)="call('Private endpoint', '/api/private')">Call private API</button>
+        <button type="button" class="btn" (click)="callWithoutToken()">Call private API without a token</button>
+      </div>
+      @for (answer of answers(); track $index) {
+        <article class="answer" [class.ok]="answer.status < 400" aria-live="polite">
+          <h2>
+            {{ answer.label }} — <span data-testid="status">{{ answer.status }}</span>
+          </h2>
+          <pre>{{ answer.body }}</pre>
+        </article>
+      }
+      @if (!auth.authenticated()) {
+        <p class="muted">Signed out, the private endpoint answers 401.</p>
+      }
+    </section>
+  `,
+})
+export class ApiPage {
+  protected readonly auth = inject(Auth);
+  readonly #http = inject(HttpClient);
+  protected readonly api = demoConfig()?.api ?? '';
+  protected readonly answers = signal<Answer[]>([]);
+
+  #show(answer: Answer): void {
+    this.answers.update((all) => [answer, ...all].slice(0, 4));
+  }
+
+  protected async call(label: string, path: string): Promise<void> {
+    try {
+      const response = await firstValueFrom(this.#http.get<unknown>(this.api + path, { observe: 'response' }));
+      this.#show({ label, status: response.status, body: JSON.stringify(response.body, null, 2) });
+    } catch (error) {
+      const status = error instanceof HttpErrorResponse ? error.status : 0;
+      const body = error instanceof HttpErrorResponse ? JSON.stringify(error.error, null, 2) : 'The request failed.';
+      this.#show({ label, status, body });
+    }
+  }
+
+  /** Straight through fetch, past the interceptor: what the API says to a request with no token. */
+  protected async callWithoutToken(): Promise<void> {
+    const label = 'Private endpoint, no token';
+    try {
+      const response = await fetch(`${this.api}/api/private`);
+      const challenge = response.headers.get('WWW-Authenticate');
+      this.#show({
+        label,
+        status: response.status,
+        body: `${challenge ? `WWW-Authenticate: ${challenge}\n` : ''}${await response.text()}`,
+      });
+    } catch {
+      this.#show({ label, status: 0, body: 'The request failed.' });
+    }
+  }
+}
