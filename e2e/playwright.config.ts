@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { apiOrigin, demoOrigin, idpIssuer, ports, shortIdpIssuer } from './tests/stack.ts';
+import { apiOrigin, demoOrigin, hostileOrigin, idpIssuer, ports, shortIdpIssuer } from './tests/stack.ts';
 
 /**
  * Debian's Chromium (never a downloaded browser), the real dev provider and the real demo,
@@ -59,6 +59,13 @@ export default defineConfig({
       stdout: 'ignore',
     },
     {
+      command: 'node hostile/main.ts',
+      url: `${hostileOrigin}/__health`,
+      env: { HOSTILE_PORT: String(ports.hostile), HOSTILE_DEMO_ORIGIN: demoOrigin },
+      reuseExistingServer: false,
+      stdout: 'ignore',
+    },
+    {
       command: 'node ../apps/demo/server/main.ts',
       url: `${demoOrigin}/config.json`,
       env: {
@@ -66,7 +73,7 @@ export default defineConfig({
         LATCHKEY_ISSUER: idpIssuer,
         LATCHKEY_API: apiOrigin,
         LATCHKEY_AUDIENCE: apiOrigin,
-        DEMO_CONNECT_SRC: shortIdpIssuer,
+        DEMO_CONNECT_SRC: `${shortIdpIssuer} ${hostileOrigin}`,
         LATCHKEY_END_SESSION_METHOD: 'GET',
       },
       reuseExistingServer: false,

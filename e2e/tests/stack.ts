@@ -10,9 +10,12 @@ export const ports = {
   shortTtlSeconds: 8,
   /** The demo API, whose audience the providers issue JWT access tokens for. */
   api: 4330 + offset,
+  /** The misbehaving provider (e2e/hostile): one issuer per case, `http://127.0.0.1:<port>/<case>`. */
+  hostile: 4412 + offset,
 } as const;
 
 export const demoOrigin = `http://localhost:${ports.demo}`;
 export const idpIssuer = `http://localhost:${ports.idp}`;
 export const shortIdpIssuer = `http://localhost:${ports.shortIdp}`;
 export const apiOrigin = `http://localhost:${ports.api}`;
+export const hostileOrigin = `http://127.0.0.1:${ports.hostile}`;

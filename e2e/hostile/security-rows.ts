@@ -1,0 +1,286 @@
+// Every row of SECURITY.md ("What Latchkey must refuse, and what it must survive"), and the tests that
+// cover it. The browser tests written for a row say so with an annotation (`{ type: 'security',
+// description: <row id> }`, see `securityRow()`); tests written before this table, and the core's unit
+// tests, are named here. `report.ts` turns this into docs/security.md with each test's last result.
+
+export const sections = ['Hostile provider', 'Client-side rules', 'Robustness'] as const;
+
+export interface SecurityRow {
+  readonly id: string;
+  readonly section: (typeof sections)[number];
+  /** The case, as SECURITY.md names it. */
+  readonly case: string;
+  /** What Latchkey does, as SECURITY.md says it. */
+  readonly we: string;
+  /**
+   * Tests that cover the row without an annotation, as `e2e:` or `core:` + file › describe › title,
+   * exactly as the Playwright and Vitest reports name them.
+   */
+  readonly alsoCoveredBy?: readonly string[];
+}
+
+const flow = "e2e:session-flow.spec.ts › the tutorial's session flow › ";
+const engine = 'e2e:session-engine.spec.ts › the session engine in a real browser › ';
+const callback = 'core:session.spec.ts › handleRedirectCallback › ';
+const refresh = 'core:refresh.spec.ts › refresh › ';
+
+export const securityRows = [
+  // ---- Hostile provider ----
+  { id: 'happy-path', section: 'Hostile provider', case: 'happy path', we: 'complete code + PKCE S256, session created' },
+  {
+    id: 'nonce-invalid',
+    section: 'Hostile provider',
+    case: 'nonce-invalid',
+    we: 'reject',
+    alsoCoveredBy: [`${callback}rejects a different nonce with LATCHKEY_NONCE_MISMATCH, stores nothing`],
+  },
+  {
+    id: 'claims',
+    section: 'Hostile provider',
+    case: 'invalid-iss / invalid-aud / missing-aud / missing-sub / missing-iat / missing-exp',
+    we: 'reject',
+  },
+  { id: 'expired-exp', section: 'Hostile provider', case: 'expired-exp', we: 'reject' },
+  {
+    id: 'secondary-aud',
+    section: 'Hostile provider',
+    case: 'secondary-aud',
+    we: '`aud` = [client, someone-else] without `azp`: reject; `aud` as an array containing only us is fine',
+  },
+  { id: 'bad-sig', section: 'Hostile provider', case: 'bad-sig-rs256 / bad-sig-es256', we: 'reject' },
+  { id: 'hs256', section: 'Hostile provider', case: 'hs256', we: 'reject (a public client has no secret)' },
+  { id: 'sig-none', section: 'Hostile provider', case: 'sig-none', we: 'reject' },
+  { id: 'kid-absent-single-jwks', section: 'Hostile provider', case: 'kid-absent-single-jwks', we: 'accept' },
+  { id: 'kid-absent-multiple-jwks', section: 'Hostile provider', case: 'kid-absent-multiple-jwks', we: 'reject or try each; never crash' },
+  {
+    id: 'key-rotation',
+    section: 'Hostile provider',
+    case: 'key-rotation',
+    we: 're-fetch JWKS once on an unknown `kid`, accept',
+    alsoCoveredBy: [
+      'core:refresh.spec.ts › keys and userinfo › accepts a provider that rotated its signing key between two sign-ins, with one JWKS re-fetch',
+    ],
+  },
+  { id: 'junk-keys-in-jwks', section: 'Hostile provider', case: 'junk-keys-in-jwks', we: 'ignore them, accept' },
+  {
+    id: 'state',
+    section: 'Hostile provider',
+    case: 'state-mismatch / state-missing / state-replayed',
+    we: 'reject; a reused callback URL (back button) gives a clear error, not a crash',
+    alsoCoveredBy: [
+      `${flow}a callback with a tampered state is refused with a clear error, nothing stored`,
+      `${flow}the same callback URL opened twice: the second is refused with a clear error, nothing stored`,
+    ],
+  },
+  { id: 'iss-param', section: 'Hostile provider', case: 'iss-param-mismatch / iss-param-missing', we: 'reject before any token request' },
+  {
+    id: 'discovery-issuer-mismatch',
+    section: 'Hostile provider',
+    case: 'discovery-issuer-mismatch',
+    we: 'refuse at first use (login), clear error',
+  },
+  {
+    // The demo never asks for userinfo, so the browser cannot reach this path: the core's unit test does.
+    id: 'userinfo-bad-sub',
+    section: 'Hostile provider',
+    case: 'userinfo-bad-sub',
+    we: 'discard userinfo',
+    alsoCoveredBy: ['core:refresh.spec.ts › keys and userinfo › discards userinfo whose sub differs from the ID token'],
+  },
+  {
+    id: 'refresh-changes-identity',
+    section: 'Hostile provider',
+    case: 'refresh-changes-identity',
+    we: 'reject, end session',
+    alsoCoveredBy: [
+      `${refresh}ends the session when the refreshed ID token has another sub`,
+      `${refresh}ends the session when the refreshed ID token has another iss`,
+      `${refresh}ends the session when the refreshed ID token has another aud`,
+      `${refresh}ends the session when the refreshed ID token has a new azp`,
+    ],
+  },
+  {
+    id: 'token-endpoint-errors',
+    section: 'Hostile provider',
+    case: 'token-endpoint-errors',
+    we: 'at login: a clear error, nothing stored, code exchange never retried; at refresh: keep the session, bounded retry only when the request cannot have been processed',
+    alsoCoveredBy: [
+      `${refresh}retries a refresh that cannot have been processed (503, 429, no response) with backoff, staying signed in`,
+      `${refresh}never retries a refresh answered with a 500; the session lasts until its end, expiring soon`,
+    ],
+  },
+  { id: 'token-endpoint-oddities', section: 'Hostile provider', case: 'token-endpoint-oddities', we: 'accept' },
+  {
+    id: 'callback-error',
+    section: 'Hostile provider',
+    case: 'callback-error',
+    we: 'a clear message, signed out, no redirect loop',
+    alsoCoveredBy: [`${flow}cancelling at the provider (error=access_denied) shows a clear message, signed out, no loop`],
+  },
+  {
+    id: 'invalid-grant-on-refresh',
+    section: 'Hostile provider',
+    case: 'invalid-grant-on-refresh',
+    we: 'end the session once, no loop',
+    alsoCoveredBy: [`${refresh}ends the session once on invalid_grant, in every tab`],
+  },
+  {
+    id: 'provider-down-no-session',
+    section: 'Hostile provider',
+    case: 'provider-down, no session',
+    we: '"sign-in unavailable" with retry; no redirect loop',
+    alsoCoveredBy: [
+      'core:session.spec.ts › login › fails with PROVIDER_UNREACHABLE, not a redirect, when discovery cannot be reached — and works on retry',
+    ],
+  },
+  {
+    id: 'provider-down-stored-session',
+    section: 'Hostile provider',
+    case: 'provider-down, stored session',
+    we: 'the session stays usable until it ends; refresh retried as above; a reload makes no provider request at all',
+    alsoCoveredBy: [`${flow}a reload stays signed in and makes no request to the provider`],
+  },
+
+  // ---- Client-side rules ----
+  {
+    id: 'exact-redirect-uri',
+    section: 'Client-side rules',
+    case: 'One exact registered `redirect_uri`',
+    we: 'never built from `location.href`',
+  },
+  {
+    id: 'fresh-pkce-state-nonce',
+    section: 'Client-side rules',
+    case: 'Fresh PKCE verifier (CSPRNG, 43–128 chars), S256 only; fresh `state` and `nonce`',
+    we: 'each single-use',
+    alsoCoveredBy: ['core:session.spec.ts › login › uses a new verifier, state and nonce for every attempt'],
+  },
+  {
+    id: 'code-state-removed',
+    section: 'Client-side rules',
+    case: '`code` and `state` after the callback',
+    we: 'removed from the address bar (`history.replaceState`)',
+    alsoCoveredBy: [`${flow}the callback removes code and state from the address bar and the history`],
+  },
+  {
+    id: 'return-to',
+    section: 'Client-side rules',
+    case: '`returnTo` probes: `//evil.example`, `/\\evil.example`, `https://evil.example`, `javascript:alert(1)`, `%2F%2Fevil.example`, `/\\t/evil.example`, `/%09/evil.example`',
+    we: 'kept in the login transaction, resolved against the origin; only path, query and hash kept; none may leave the origin',
+    alsoCoveredBy: [`${engine}returnTo probes never leave the origin`],
+  },
+  {
+    id: 'rotated-refresh-token',
+    section: 'Client-side rules',
+    case: 'A rotated refresh token',
+    we: 'stored before it is used again; never two refreshes with one token (tabs included)',
+    alsoCoveredBy: [
+      `${engine}five tabs reaching expiry together with rotating refresh tokens make exactly one refresh per rotation, over 10 rotations`,
+      `${refresh}five tabs whose localStorage sees the others' writes late still make one request per rotation (no reuse)`,
+    ],
+  },
+  {
+    id: 'tokens-never-leak',
+    section: 'Client-side rules',
+    case: 'Tokens in a URL, a log line, an error message or its `cause`, the DOM',
+    we: 'never; the one exception is `id_token_hint` on RP-initiated logout, sent as a form POST',
+    alsoCoveredBy: [
+      'core:refresh.spec.ts › logout › revokes the refresh token and ends the provider session by POST, with id_token_hint, client_id and post_logout_redirect_uri',
+      'core:refresh.spec.ts › logout › ends the provider session by GET when configured so, without the ID token in the URL',
+    ],
+  },
+  {
+    id: 'transaction-in-session-storage',
+    section: 'Client-side rules',
+    case: 'The login transaction',
+    we: 'lives in `sessionStorage` keyed by `state`, deleted on first use',
+    alsoCoveredBy: [`${callback}refuses the same callback URL opened twice with STATE_MISMATCH`],
+  },
+  {
+    id: 'no-silent-sign-in-after-logout',
+    section: 'Client-side rules',
+    case: 'After logout',
+    we: 'nothing in any tab can sign the user back in silently until the next explicit login',
+    alsoCoveredBy: [
+      `${engine}logout in one tab makes every other tab show Log In within a second`,
+      'core:refresh.spec.ts › tabs › a logout during an in-flight refresh wins: the refreshed tokens are never stored',
+      'core:refresh.spec.ts › tabs › a sleeping per-tab session that missed the logout message ends on wake (logout marker)',
+    ],
+  },
+
+  // ---- Robustness ----
+  {
+    id: 'garbage-in-store',
+    section: 'Robustness',
+    case: 'Garbage in the store (not a JWT, bad base64url, payload not a JSON object, `exp` missing or a string, a 1 MB value)',
+    we: 'start-up never throws; the entry is removed; the app is anonymous; garbage is never sent as a token',
+    alsoCoveredBy: [
+      `${engine}garbage in the store (not JSON) never breaks start-up and is removed`,
+      `${engine}garbage in the store (a raw JWT) never breaks start-up and is removed`,
+      `${engine}garbage in the store (a record with a string exp) never breaks start-up and is removed`,
+      `${engine}garbage in the store (1 MB of junk) never breaks start-up and is removed`,
+      'core:decoders.property.spec.ts › properties of everything that decodes untrusted data › a session started on any stored value never throws and is never built from invalid input',
+    ],
+  },
+  {
+    id: 'throwing-store',
+    section: 'Robustness',
+    case: 'Store that throws (`SecurityError` on read, `QuotaExceededError` on write)',
+    we: 'fall back to memory and emit `storeDegraded`; a login whose transaction cannot survive the redirect fails with a clear error',
+    alsoCoveredBy: [
+      `${engine}a store that throws (blocked localStorage) never breaks start-up; sign-in works from memory`,
+      'core:session.spec.ts › the store › degrades a throwing store to memory, emits storeDegraded, and still signs in',
+      'core:session.spec.ts › login › fails clearly when sessionStorage cannot keep the transaction',
+    ],
+  },
+  {
+    id: 'clock-skew',
+    section: 'Robustness',
+    case: 'Client clock ±5 min off',
+    we: "the offset measured from the ID token's `iat` is applied: fresh tokens accepted, sessions end on time",
+    alsoCoveredBy: [
+      `${engine}a client clock 5 minutes fast still signs in and ends the session on time`,
+      `${engine}a client clock 5 minutes slow still signs in and ends the session on time`,
+    ],
+  },
+  {
+    id: 'tab-asleep',
+    section: 'Robustness',
+    case: 'Tab asleep past expiry',
+    we: 'on wake, state is correct before the next API call, and at most one refresh is made',
+    alsoCoveredBy: [`${engine}a tab frozen past expiry is right on wake and makes at most one refresh`],
+  },
+  {
+    id: 'five-tabs',
+    section: 'Robustness',
+    case: 'Five tabs reach expiry together with a rotating refresh token',
+    we: 'exactly one refresh request, every tab keeps its session',
+    alsoCoveredBy: [
+      `${engine}five tabs reaching expiry together with rotating refresh tokens make exactly one refresh per rotation, over 10 rotations`,
+    ],
+  },
+  {
+    id: 'logout-all-tabs',
+    section: 'Robustness',
+    case: 'Logout in one tab',
+    we: 'every other tab is anonymous within a second, timers stopped, no token left in memory',
+    alsoCoveredBy: [
+      `${engine}logout in one tab makes every other tab show Log In within a second`,
+      'core:refresh.spec.ts › tabs › logout in one tab signs out every tab, per-tab stores included',
+    ],
+  },
+  {
+    id: 'back-button-after-logout',
+    section: 'Robustness',
+    case: 'Back button after logout',
+    we: 'no authenticated page is shown from the history cache',
+    alsoCoveredBy: [`${engine}the back button after logout shows no signed-in page`],
+  },
+] as const satisfies readonly SecurityRow[];
+
+export type SecurityRowId = (typeof securityRows)[number]['id'];
+
+/** The annotation that ties a browser test to a SECURITY.md row. */
+export function securityRow(id: SecurityRowId): { type: 'security'; description: SecurityRowId } {
+  return { type: 'security', description: id };
+}
