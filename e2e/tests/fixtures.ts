@@ -149,6 +149,6 @@ export function countRefreshes(context: BrowserContext): { readonly times: numbe
 
 /** The session's end as the demo shows it (the <time datetime>), in epoch ms. */
 export async function shownExpiry(page: Page): Promise<number> {
-  const datetime = await page.locator('time').getAttribute('datetime');
+  const datetime = await page.locator('time[datetime]').getAttribute('datetime');
   return Date.parse(datetime ?? '');
 }

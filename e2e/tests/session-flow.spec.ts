@@ -118,7 +118,7 @@ test.describe('expiry', () => {
     );
     await page.goto('/');
     await signIn(page);
-    const expiresText = await page.locator('time').getAttribute('datetime');
+    const expiresText = await page.locator('time[datetime]').getAttribute('datetime');
     expect(expiresText).toBeTruthy();
     const signedInAt = Date.now();
     await expect(page.getByRole('button', { name: 'Log In', exact: true })).toBeVisible({ timeout: (ports.shortTtlSeconds + 5) * 1000 });
