@@ -25,6 +25,7 @@ interface Answer {
         <button type="button" class="btn" (click)="call('Public endpoint', '/api/public')">Call public API</button>
         <button type="button" class="btn btn-primary" (click)="call('Private endpoint', '/api/private')">Call private API</button>
         <button type="button" class="btn" (click)="callWithoutToken()">Call private API without a token</button>
+        <button type="button" class="btn" (click)="callOtherOrigin()">Call another origin</button>
       </div>
       @for (answer of answers(); track $index) {
         <article class="answer" [class.ok]="answer.status < 400" aria-live="polite">
@@ -50,15 +51,22 @@ export class ApiPage {
     this.answers.update((all) => [answer, ...all].slice(0, 4));
   }
 
-  protected async call(label: string, path: string): Promise<void> {
+  protected async call(label: string, path: string, base = this.api): Promise<void> {
     try {
-      const response = await firstValueFrom(this.#http.get<unknown>(this.api + path, { observe: 'response' }));
-      this.#show({ label, status: response.status, body: JSON.stringify(response.body, null, 2) });
+      const response = await firstValueFrom(this.#http.get<unknown>(base + path, { observe: 'response' }));
+      const body = JSON.stringify(response.body, null, 2);
+      this.#show({ label, status: response.status, body: body.length > 600 ? `${body.slice(0, 600)}…` : body });
     } catch (error) {
       const status = error instanceof HttpErrorResponse ? error.status : 0;
       const body = error instanceof HttpErrorResponse ? JSON.stringify(error.error, null, 2) : 'The request failed.';
       this.#show({ label, status, body });
     }
+  }
+
+  /** Through the interceptor to an origin not in `tokenFor` (the provider's discovery): it gets no token. */
+  protected async callOtherOrigin(): Promise<void> {
+    const issuer = demoConfig()?.issuer ?? '';
+    await this.call('Another origin (the provider), no token sent', `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, '');
   }
 
   /** Straight through fetch, past the interceptor: what the API says to a request with no token. */

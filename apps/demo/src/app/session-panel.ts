@@ -86,11 +86,12 @@ export class SessionPanel {
     if (!isPlatformBrowser(inject(PLATFORM_ID))) return;
     const timer = setInterval(() => this.#now.set(Date.now()), 1000);
     // A sign-in completes before the first render (and a reload restores it): say so once.
-    void this.auth.ready().then((state) => {
-      if (state.user) this.#log(`signed in as ${state.user.name ?? state.user.sub}`);
+    void this.auth.ready().then(() => {
+      const user = this.auth.user();
+      if (user) this.#log(`signed in: ${user.name ?? user.sub}`);
     });
     const offs = [
-      this.auth.on('authenticated', (e) => this.#log(`signed in as ${e.idTokenPayload.name ?? e.idTokenPayload.sub}`)),
+      this.auth.on('authenticated', (e) => this.#log(`signed in: ${e.idTokenPayload.name ?? e.idTokenPayload.sub}`)),
       this.auth.on('refreshed', () => {
         this.refreshes.update((n) => n + 1);
         this.#log('tokens refreshed');

@@ -1,0 +1,88 @@
+import type { BrowserContext } from '@playwright/test';
+import { expect, fillProviderLogin, signIn, test } from './fixtures.ts';
+import { apiOrigin, demoOrigin, idpIssuer } from './stack.ts';
+
+/** Serves the real /config.json with `patch` applied (e.g. a short idle timeout). */
+async function patchConfig(context: BrowserContext, patch: Record<string, unknown>): Promise<void> {
+  await context.route(`${demoOrigin}/config.json`, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, json: { ...(await response.json()), ...patch } });
+  });
+}
+
+test.describe('the Angular adapter in the demo', () => {
+  test('the guard sends a signed-out user to sign in and lands back on the page asked for', async ({ page }) => {
+    await page.goto('/profile');
+    await fillProviderLogin(page, 'alice', 'alice');
+    await expect(page.getByRole('heading', { name: 'Profile' })).toBeVisible();
+    await expect(page).toHaveURL(`${demoOrigin}/profile`);
+    await expect(page.getByRole('row', { name: /email alice@example\.com/ })).toBeVisible();
+  });
+
+  test('the private API answers with the token and 401 without; no other origin gets the token', async ({ page }) => {
+    const authorized: string[] = [];
+    page.on('request', (request) => {
+      if (request.headers()['authorization']) authorized.push(new URL(request.url()).origin);
+    });
+    await page.goto('/');
+    await signIn(page);
+    await page.getByRole('link', { name: 'API' }).click();
+    await page.getByRole('button', { name: 'Call private API', exact: true }).click();
+    await expect(page.getByRole('heading', { name: /^Private endpoint — 200$/ })).toBeVisible();
+    await page.getByRole('button', { name: 'Call private API without a token' }).click();
+    await expect(page.getByRole('heading', { name: /^Private endpoint, no token — 401$/ })).toBeVisible();
+    await expect(page.getByText('WWW-Authenticate: Bearer')).toBeVisible();
+    await page.getByRole('button', { name: 'Call another origin' }).click();
+    await expect(page.getByRole('heading', { name: /Another origin .* — 200$/ })).toBeVisible();
+    expect([...new Set(authorized)]).toEqual([apiOrigin]);
+  });
+
+  test('signed out, the private API answers 401', async ({ page }) => {
+    await page.goto('/api');
+    await page.getByRole('button', { name: 'Call private API', exact: true }).click();
+    await expect(page.getByRole('heading', { name: /^Private endpoint — 401$/ })).toBeVisible();
+  });
+
+  test('idle in every tab: the warning shows in both, Stay signed in keeps both, then both sign out', async ({ context }) => {
+    test.setTimeout(90_000);
+    await patchConfig(context, { idle: { minutes: 0.2, warnSeconds: 6 } });
+    const a = await context.newPage();
+    await a.goto('/');
+    await signIn(a);
+    const b = await context.newPage();
+    await b.goto('/');
+    await expect(b.getByRole('button', { name: 'Log Out', exact: true })).toBeVisible();
+    // 12 s without activity: a warning 6 s before, in both tabs.
+    for (const page of [a, b]) await expect(page.getByTestId('idle-warning')).toBeVisible({ timeout: 12_000 });
+    await b.getByRole('button', { name: 'Stay signed in' }).click();
+    for (const page of [a, b]) await expect(page.getByTestId('idle-warning')).toBeHidden({ timeout: 2_000 });
+    // Activity in one tab keeps the other alive.
+    for (let i = 0; i < 4; i++) {
+      await a.mouse.move(100 + i * 10, 100);
+      await a.waitForTimeout(2_500);
+    }
+    await expect(b.getByTestId('idle-warning')).toBeHidden();
+    // Then nobody moves: both tabs are signed out.
+    for (const page of [a, b]) await expect(page.getByRole('button', { name: 'Log In', exact: true })).toBeVisible({ timeout: 20_000 });
+    expect(await a.evaluate(() => localStorage.getItem('latchkey:latchkey-demo'))).toBeNull();
+  });
+
+  test('the session panel counts down', async ({ page }) => {
+    await page.goto('/');
+    await signIn(page);
+    const countdown = page.getByTestId('countdown');
+    const first = await countdown.textContent();
+    await expect(countdown).not.toHaveText(first ?? '', { timeout: 3_000 });
+    await expect(page.getByTestId('session-status')).toHaveText('authenticated');
+    await expect(page.getByTestId('events')).toContainText('signed in: Alice Liddell');
+  });
+
+  test('the page is served with a strict Content-Security-Policy', async ({ page }) => {
+    const response = await page.goto('/');
+    const csp = response?.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toMatch(new RegExp(`connect-src 'self' ${idpIssuer} ${apiOrigin}`));
+  });
+});
