@@ -7,6 +7,8 @@ import { apiOrigin, demoOrigin, hostileOrigin, idpIssuer, ports, shortIdpIssuer 
  */
 export default defineConfig({
   testDir: './tests',
+  // Suites running side by side (E2E_PORT_OFFSET) keep their artifacts apart.
+  outputDir: process.env['E2E_PORT_OFFSET'] ? `test-results-${process.env['E2E_PORT_OFFSET']}` : 'test-results',
   timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,
@@ -66,7 +68,7 @@ export default defineConfig({
       stdout: 'ignore',
     },
     {
-      command: 'node ../apps/demo/server/main.ts',
+      command: 'node ../dist/demo/server/server.mjs',
       url: `${demoOrigin}/config.json`,
       env: {
         DEMO_PORT: String(ports.demo),

@@ -14,7 +14,7 @@ const inputs = [
   'angular.json',
   'tsconfig.json',
 ];
-const output = 'dist/demo/browser/index.html';
+const output = 'dist/demo/server/server.mjs';
 
 async function newestMtime(path: string): Promise<number> {
   const info = await stat(path);
@@ -64,7 +64,7 @@ if (!external) {
 process.env['API_ISSUER'] ??= external ?? 'http://localhost:4400';
 if (process.env['LATCHKEY_AUDIENCE']) process.env['API_AUDIENCE'] ??= process.env['LATCHKEY_AUDIENCE'];
 startChild('api', ['apps/api/src/main.ts']);
-startChild('demo', ['apps/demo/server/main.ts']);
+startChild('demo', ['dist/demo/server/server.mjs']);
 await waitForUrl('http://localhost:4300/api/public');
 await waitForUrl('http://localhost:4200/config.json');
 

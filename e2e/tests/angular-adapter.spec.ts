@@ -86,3 +86,44 @@ test.describe('the Angular adapter in the demo', () => {
     expect(csp).toMatch(new RegExp(`connect-src 'self' ${idpIssuer} ${apiOrigin}`));
   });
 });
+
+test.describe('server-side rendering', () => {
+  test('the server renders a neutral placeholder where the button goes, never a guess', async ({ request }) => {
+    const response = await request.get('/');
+    expect(response.status()).toBe(200);
+    const html = await response.text();
+    expect(html).toContain('ng-server-context="ssr"');
+    expect(html).toContain('data-testid="auth-placeholder"');
+    expect(html).not.toMatch(/>\s*Log (In|Out)\s*</);
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)(?![^>]*type="application\/json")[^>]*>/);
+  });
+
+  test('guarded routes and /callback render on the client', async ({ request }) => {
+    for (const path of ['/profile', '/callback?code=x&state=y']) {
+      const html = await (await request.get(path)).text();
+      expect(html, path).not.toContain('ng-server-context="ssr"');
+      expect(html, path).toContain('<app-root');
+    }
+  });
+
+  for (const signedIn of [true, false]) {
+    test(`hydration shows the right button and never the wrong one (${signedIn ? 'signed in' : 'signed out'})`, async ({ page }) => {
+      await page.goto('/');
+      if (signedIn) await signIn(page);
+      // Every button text the page ever shows, from the first byte to settled.
+      await page.addInitScript(() => {
+        const seen: string[] = ((window as unknown as { __buttons: string[] }).__buttons = []);
+        new MutationObserver(() => {
+          for (const button of document.querySelectorAll('header button')) seen.push(button.textContent?.trim() ?? '');
+        }).observe(document, { subtree: true, childList: true, characterData: true });
+      });
+      await page.reload();
+      const right = signedIn ? 'Log Out' : 'Log In';
+      await expect(page.getByRole('button', { name: right, exact: true })).toBeVisible();
+      await page.waitForTimeout(500);
+      const seen = await page.evaluate(() => (window as unknown as { __buttons: string[] }).__buttons);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(new Set(seen)).toEqual(new Set([right]));
+    });
+  }
+});

@@ -2,9 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const DEFAULT_ROOT = fileURLToPath(new URL('../../../dist/demo/browser/', import.meta.url));
 
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -89,19 +86,18 @@ function contentSecurityPolicy(nonce: string, connect: readonly string[], forms:
 export interface DemoServerOptions {
   port: number;
   env: NodeJS.ProcessEnv;
-  /** The built demo (`ng build demo`). */
-  root?: string;
+  /** The built demo's browser files (`ng build demo`: `dist/demo/browser`). */
+  root: string;
+  /** Server-side rendering of an app route (Angular's engine), given the response's CSP nonce. */
+  render: (request: IncomingMessage, nonce: string) => Promise<Response | null>;
 }
 
 export async function startDemoServer(options: DemoServerOptions) {
-  const root = resolve(options.root ?? DEFAULT_ROOT);
+  const root = resolve(options.root);
   const config = demoConfigFromEnv(options.env);
   // Extra origins the page may talk to (the API; test providers), space-separated.
   const extra = (options.env['DEMO_CONNECT_SRC'] ?? '').split(/\s+/).filter(Boolean).map(originOf);
   const connect = [...new Set([originOf(config.issuer), originOf(config.api), ...extra])];
-  const indexHtml = await readFile(join(root, 'index.html'), 'utf8').catch(() => {
-    throw new Error(`demo: ${join(root, 'index.html')} is missing: run "npm run build" first`);
-  });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -129,15 +125,27 @@ export async function startDemoServer(options: DemoServerOptions) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
       return;
     }
-    // Every app route gets the app; a fresh nonce per response for Angular's styles.
+    // Every app route is rendered (or, for client-only routes, served) by Angular's engine, with a
+    // fresh nonce per response for Angular's styles, which the browser picks up from <app-root>.
     const nonce = randomBytes(16).toString('base64');
-    res.writeHead(200, {
-      'Content-Type': 'text/html; charset=utf-8',
+    const rendered = await options.render(req, nonce);
+    const security = {
       // A signed-in page never comes back from a cache after logout.
       'Cache-Control': 'no-store',
       'Content-Security-Policy': contentSecurityPolicy(nonce, connect, [originOf(config.issuer)]),
-    });
-    res.end(req.method === 'HEAD' ? undefined : indexHtml.replace('<app-root>', `<app-root ngCspNonce="${nonce}">`));
+    };
+    if (!rendered) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', ...security }).end('Not found');
+      return;
+    }
+    const location = rendered.headers.get('location');
+    if (rendered.status >= 300 && rendered.status < 400 && location) {
+      res.writeHead(rendered.status, { Location: location, ...security }).end();
+      return;
+    }
+    const html = (await rendered.text()).replace(/<app-root(?![^>]*ngCspNonce)/i, `<app-root ngCspNonce="${nonce}"`);
+    res.writeHead(rendered.status, { 'Content-Type': 'text/html; charset=utf-8', ...security });
+    res.end(req.method === 'HEAD' ? undefined : html);
   }
 
   const server = createServer((req, res) => {
