@@ -3,6 +3,7 @@ import { LatchkeyError, type LatchkeyErrorCode } from './errors.ts';
 import { createSession, type Session, type SessionPorts } from './session.ts';
 import { memoryStore, type SessionStore } from './session-store.ts';
 import { createFakeBrowser, type FakeBrowser } from './testing/fake-browser.ts';
+import { failureOf } from './testing/failure-of.ts';
 import { createFakeProvider, fakeJwt, type FakeProvider } from './testing/fake-provider.ts';
 
 const CLIENT_ID = 'app';
@@ -19,15 +20,6 @@ async function signIn(session: Session, b: FakeBrowser = browser, returnTo?: str
   const callbackUrl = provider.authorize(b.assigned as string);
   b.href = callbackUrl;
   return session.handleRedirectCallback();
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<LatchkeyError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LatchkeyError);
-  return error as LatchkeyError;
 }
 
 /** Asserts that nothing of a token reached the store, the state or the error. */
