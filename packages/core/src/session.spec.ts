@@ -487,6 +487,13 @@ describe('logout', () => {
 });
 
 describe('outside a browser', () => {
+  it('touches no browser global when created with the default ports on a server', () => {
+    expect(typeof (globalThis as { window?: unknown }).window).toBe('undefined');
+    const session = createSession({ issuer: 'https://op.example.com', clientId: CLIENT_ID });
+    expect(session.getState().status).toBe('loading');
+    expect(session.isAuthenticated()).toBe(false);
+    session.dispose();
+  });
   it('stays loading and inert, touching nothing', async () => {
     const session = createSession({ issuer: 'https://op.example.com', clientId: CLIENT_ID }, {});
     expect(session.getState().status).toBe('loading');
