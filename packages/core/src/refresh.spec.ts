@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LatchkeyConfig } from './config.ts';
-import { LatchkeyError } from './errors.ts';
 import { createSession, type Session } from './session.ts';
 import { memoryStore } from './session-store.ts';
 import { createFakeBrowser, createFakeWorld, LaggingSharedStore, type FakeBrowser, type FakeWorld } from './testing/fake-browser.ts';
