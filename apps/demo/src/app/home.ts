@@ -15,7 +15,9 @@ import { Auth } from '@latchkey/angular';
           @if (auth.expiresAt(); as expiresAt) {
             <p>
               Your session expires at
-              <time [attr.datetime]="expiresAt | date: 'yyyy-MM-ddTHH:mm:ssZ'" [attr.data-expires-at]="expiresAt">{{ expiresAt | date: 'mediumTime' }}</time>
+              <time [attr.datetime]="expiresAt | date: 'yyyy-MM-ddTHH:mm:ssZ'" [attr.data-expires-at]="expiresAt">{{
+                expiresAt | date: 'mediumTime'
+              }}</time>
               @if (auth.expiringSoon()) {
                 <strong class="soon">— soon</strong>
               }
