@@ -168,6 +168,10 @@ async function implicitConsentForOfflineAccess(ctx: KoaContextWithOIDC, next: ()
 
 async function route(provider: Provider, req: IncomingMessage, res: ServerResponse, oidc: ReturnType<Provider['callback']>) {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname === '/favicon.ico') {
+    res.writeHead(204, { 'Cache-Control': 'max-age=86400' }).end();
+    return;
+  }
   const match = /^\/interaction\/([\w-]+)(\/login)?$/.exec(url.pathname);
   if (!match) return oidc(req, res);
 
