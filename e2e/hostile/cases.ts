@@ -45,6 +45,8 @@ export interface TokenResponseMutation {
   readonly delayMs?: number;
   /** Drop the connection without any response. */
   readonly noResponse?: boolean;
+  /** The provider did not process the request (it answers in front of it): a refresh token stays unused. */
+  readonly unprocessed?: boolean;
 }
 
 /** Everything a case can make the provider do wrong. An empty object is an honest provider. */
@@ -415,7 +417,7 @@ export const cases: readonly HostileCase[] = [
     rows: ['token-endpoint-errors'],
     does: `answers every refresh with HTTP ${status} (not processed)`,
     scenario: 'refresh',
-    provider: { ...short, refresh: { token: { status, body: 'busy', contentType: 'text/plain' } } },
+    provider: { ...short, refresh: { token: { status, body: 'busy', contentType: 'text/plain', unprocessed: true } } },
     outcome: { keptUntilEnd: 'LATCHKEY_PROVIDER_UNREACHABLE', retried: true },
   })),
   {
@@ -423,7 +425,7 @@ export const cases: readonly HostileCase[] = [
     rows: ['token-endpoint-errors'],
     does: 'drops every refresh request without a response',
     scenario: 'refresh',
-    provider: { ...short, refresh: { token: { noResponse: true } } },
+    provider: { ...short, refresh: { token: { noResponse: true, unprocessed: true } } },
     outcome: { keptUntilEnd: 'LATCHKEY_PROVIDER_UNREACHABLE', retried: true },
   },
 

@@ -300,7 +300,7 @@ export async function startHostileProvider(options: HostileProviderOptions): Pro
         if (form.get('grant_type') === 'refresh_token') {
           const entry = state.refreshTokens.get(form.get('refresh_token') ?? '');
           if (!entry || entry.used) return refuse(entry ? 'refresh token reused' : 'unknown refresh token');
-          entry.used = true;
+          entry.used = !c.provider.refresh?.token?.unprocessed;
           const scope = 'openid profile email offline_access';
           const body = await tokens(c, state, issuer, scope, () => idToken(c, state, issuer, {}, c.provider.refresh?.idToken));
           return mutated(req, res, record, body, c.provider.refresh?.token);
@@ -433,7 +433,9 @@ function corruptSignature(jwt: string): string {
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': type, ...headers });
+  // No connection is reused: Chromium silently resends a request whose reused connection drops without
+  // an answer, which would count as a retry the client never made.
+  res.writeHead(status, { 'Content-Type': type, Connection: 'close', ...headers });
   res.end(body);
 }
 

@@ -1,4 +1,5 @@
 import { test as base, expect, type BrowserContext, type Frame, type Page } from '@playwright/test';
+import { hostileIssuer } from '../hostile/control.ts';
 import { demoOrigin, idpIssuer, shortIdpIssuer } from './stack.ts';
 
 /** A JWT, or anything shaped like one. */
@@ -147,8 +148,30 @@ export function countRefreshes(context: BrowserContext): { readonly times: numbe
   return { times, log };
 }
 
-/** The session's end as the demo shows it (the <time datetime>), in epoch ms. */
+/** The session's end as the demo shows it (the greeting's <time>, to the millisecond), in epoch ms. */
 export async function shownExpiry(page: Page): Promise<number> {
-  const datetime = await page.locator('time[datetime]').getAttribute('datetime');
-  return Date.parse(datetime ?? '');
+  return Number(await page.locator('time[data-expires-at]').getAttribute('data-expires-at'));
+}
+
+/**
+ * Points the demo (through its run-time /config.json) at one case of the misbehaving provider
+ * (e2e/hostile), with a refresh token (offline_access) and end-session by GET. The rest of the demo's
+ * configuration (its API, idle timeout) is kept as the demo server answers it.
+ */
+export async function useHostileProvider(target: Page | BrowserContext, name: string): Promise<void> {
+  await target.route(`${demoOrigin}/config.json`, async (route) => {
+    const response = await route.fetch();
+    // The audience is the bundled provider's business; the hostile one knows no resource indicators.
+    const { audience: _audience, audienceParameter: _parameter, ...config } = (await response.json()) as Record<string, unknown>;
+    await route.fulfill({
+      response,
+      json: {
+        ...config,
+        issuer: hostileIssuer(name),
+        clientId: 'latchkey-demo',
+        scope: 'openid profile email offline_access',
+        endSessionMethod: 'GET',
+      },
+    });
+  });
 }
