@@ -4,7 +4,17 @@ import angular from 'angular-eslint';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.angular/**', 'test-results/**', '.test-results/**', 'playwright-report/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '.angular/**',
+      'test-results/**',
+      '.test-results/**',
+      'playwright-report/**',
+      'bench/.work/**',
+    ],
+  },
   {
     files: ['**/*.ts', '**/*.js'],
     extends: [eslint.configs.recommended, ...tseslint.configs.recommended],

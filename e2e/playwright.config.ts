@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { chromiumArgs, chromiumPath } from '../scripts/ensure-chromium.ts';
 import { apiOrigin, demoOrigin, hostileOrigin, idpIssuer, ports, shortIdpIssuer } from './tests/stack.ts';
 
 /**
@@ -20,16 +21,8 @@ export default defineConfig({
     baseURL: `http://localhost:${ports.demo}`,
     browserName: 'chromium',
     launchOptions: {
-      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      executablePath: chromiumPath,
+      args: [...chromiumArgs],
     },
     trace: 'retain-on-failure',
   },

@@ -5,6 +5,17 @@ import { existsSync } from 'node:fs';
 
 export const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
+/** How the browser tests and the benchmarks start it: headless in a container, nothing in the background. */
+export const chromiumArgs: readonly string[] = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 export function ensureChromium(): void {
   if (existsSync(chromiumPath)) return;
   const isRoot = process.getuid?.() === 0;

@@ -1,4 +1,4 @@
-// npm test: every test — core unit tests, Angular unit tests, browser tests in Chromium — then one
+// npm test: every test — core unit tests, Angular unit tests, size budgets, browser tests in Chromium — then one
 // closing line with the totals of all runners: "N passed, N failed". A skipped browser test counts as failed.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { ensureChromium } from './ensure-chromium.ts';
@@ -29,6 +29,11 @@ async function playwrightTotals(file: string): Promise<Totals> {
     stats: { expected: number; unexpected: number; flaky: number; skipped: number };
   };
   return { passed: stats.expected + stats.flaky, failed: stats.unexpected + stats.skipped };
+}
+
+async function budgetTotals(file: string): Promise<Totals> {
+  const { passed, failed } = JSON.parse(await readFile(file, 'utf8')) as Totals;
+  return { passed, failed };
 }
 
 async function suite(name: string, command: string, args: string[], totals: () => Promise<Totals>, options: { cwd?: string } = {}) {
@@ -63,6 +68,10 @@ await suite(
   'npx',
   ['ng', 'test', 'angular', '--watch=false', '--reporters=default', '--reporters=json', `--output-file=${results}/angular.json`],
   () => vitestTotals(`${results}/angular.json`),
+);
+// One check per budget: a change that grows the bundle past it fails here (bench/size-budget.ts).
+await suite('size budgets', process.execPath, ['bench/size-budget.ts', '--json', `${results}/size.json`], () =>
+  budgetTotals(`${results}/size.json`),
 );
 await suite('browser (playwright)', 'npx', ['playwright', 'test'], () => playwrightTotals(`${results}/e2e.json`), { cwd: 'e2e' });
 
