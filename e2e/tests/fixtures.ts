@@ -1,5 +1,5 @@
 import { test as base, expect, type BrowserContext, type Frame, type Page } from '@playwright/test';
-import { hostileIssuer } from '../hostile/control.ts';
+import { hostileIssuer, recordedRequests } from '../hostile/control.ts';
 import { demoOrigin, idpIssuer, shortIdpIssuer } from './stack.ts';
 
 /** A JWT, or anything shaped like one. */
@@ -174,4 +174,17 @@ export async function useHostileProvider(target: Page | BrowserContext, name: st
       },
     });
   });
+}
+
+/**
+ * Clicks Log Out with the demo on a hostile-provider case and follows the round trip: signed out here
+ * at once, then the provider's end-session endpoint (by GET, which redirects at once) and back.
+ */
+export async function logOutOfHostile(page: Page, name: string): Promise<void> {
+  const endSessions = async () => (await recordedRequests(name)).filter((r) => r.endpoint === 'end-session').length;
+  const before = await endSessions();
+  await page.getByRole('button', { name: 'Log Out', exact: true }).click();
+  await expect.poll(endSessions).toBe(before + 1);
+  await page.waitForURL((url) => url.origin === demoOrigin);
+  await expect(page.getByRole('button', { name: 'Log In', exact: true })).toBeVisible();
 }

@@ -7,7 +7,7 @@ import { controlCase, endpoints, recordedRequests, resetCase, type Endpoint, typ
 import { securityRow } from '../hostile/security-rows.ts';
 import type { LatchkeyErrorCode } from '../../packages/core/src/errors.ts';
 import { demoOrigin } from './stack.ts';
-import { expect, expectNoTokens, test, useHostileProvider } from './fixtures.ts';
+import { expect, expectNoTokens, logOutOfHostile, test, useHostileProvider } from './fixtures.ts';
 
 const TTL_MS = SHORT_TTL_SECONDS * 1000;
 // A loop or a retry would show within this; absence cannot be awaited, only watched for a while.
@@ -163,8 +163,7 @@ test.describe('a hostile provider over more than one sign-in, or going down', ()
   test(titleOf(replayed), detailsOf(replayed), async ({ page }) => {
     await logInTo(page, replayed);
     await expectSignedIn(page, replayed.name);
-    await logOutButton(page).click();
-    await expect(logInButton(page)).toBeVisible();
+    await logOutOfHostile(page, replayed.name);
     // The second sign-in comes back with the first one's state, whose transaction was used up.
     await logInButton(page).click();
     await expectRefused(page, replayed.name, 'LATCHKEY_STATE_MISMATCH', 'authorization-response');
@@ -191,7 +190,7 @@ test.describe('a hostile provider over more than one sign-in, or going down', ()
     await expect(page.getByRole('alert')).toHaveCount(0);
     expect(await jwksFetches(), 'one re-fetch for the unknown kid').toBe(2);
     // A second sign-in in the same page, against the rotated key.
-    await logOutButton(page).click();
+    await logOutOfHostile(page, rotation.name);
     await logInButton(page).click();
     await expectSignedIn(page, rotation.name);
     expect(await jwksFetches()).toBe(3);
