@@ -65,13 +65,15 @@ process.env['API_ISSUER'] ??= external ?? 'http://localhost:4400';
 if (process.env['LATCHKEY_AUDIENCE']) process.env['API_AUDIENCE'] ??= process.env['LATCHKEY_AUDIENCE'];
 startChild('api', ['apps/api/src/main.ts']);
 startChild('demo', ['dist/demo/server/server.mjs']);
-await waitForUrl('http://localhost:4300/api/public');
-await waitForUrl('http://localhost:4200/config.json');
+const apiPort = process.env['API_PORT'] ?? '4300';
+const demoPort = process.env['DEMO_PORT'] ?? '4200';
+await waitForUrl(`http://localhost:${apiPort}/api/public`);
+await waitForUrl(`http://localhost:${demoPort}/config.json`);
 
 console.log(`
-  Latchkey demo:  http://localhost:4200
+  Latchkey demo:  http://localhost:${demoPort}
   Provider:       ${external ?? 'http://localhost:4400 (bundled dev provider)'}
-  Demo API:       http://localhost:4300 (GET /api/public, /api/private)
+  Demo API:       http://localhost:${apiPort} (GET /api/public, /api/private)
 ${external ? '' : '  Accounts:       alice / alice (Alice Liddell), bob / bob (Bob Builder) — development only\n'}
   Press Ctrl-C to stop.
 `);

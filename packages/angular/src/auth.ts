@@ -1,5 +1,5 @@
 import { DOCUMENT, isPlatformBrowser } from '@angular/common';
-import { computed, DestroyRef, inject, Injectable, PendingTasks, PLATFORM_ID, signal } from '@angular/core';
+import { ApplicationRef, computed, DestroyRef, inject, Injectable, PendingTasks, PLATFORM_ID, signal } from '@angular/core';
 import { toObservable } from '@angular/core/rxjs-interop';
 import {
   createIdleMonitor,
@@ -30,10 +30,8 @@ const LOADING: SessionState = { status: 'loading', user: null, expiresAt: null, 
  * logic: it mirrors the core session's state, which flips by itself at expiry, so templates never
  * decode a token.
  *
- * ```html
- * @if (auth.authenticated()) { <button (click)="auth.logout()">Log Out</button> }
- * @else { <button (click)="auth.login()">Log In</button> }
- * ```
+ * In a template, `@if (auth.authenticated())` shows **Log Out** (`auth.logout()`), and its `@else`
+ * shows **Log In** (`auth.login()`).
  */
 @Injectable()
 export class Auth {
@@ -42,6 +40,7 @@ export class Auth {
   #idleOptions = inject(LATCHKEY_IDLE_OPTIONS);
   readonly #document = inject(DOCUMENT);
   readonly #pendingTasks = inject(PendingTasks);
+  readonly #appRef = inject(ApplicationRef);
   readonly #browser = isPlatformBrowser(inject(PLATFORM_ID));
   readonly #state = signal<SessionState>(LOADING);
   readonly #idleWarning = signal<number | null>(null);
@@ -49,6 +48,11 @@ export class Auth {
   #ready: Promise<Session | undefined> | undefined;
   #idle: IdleMonitor | undefined;
   #tokenRules: readonly TokenRule[] = inject(LATCHKEY_TOKEN_RULES);
+  /**
+   * The sign-in this page load completed (the redirect back), replayed to `on('authenticated')`
+   * handlers registered while the app starts: the event fired before they could subscribe.
+   */
+  #startupSignIn: SessionEvents['authenticated'] | undefined;
 
   /** `loading` until the stored session was read; stays `loading` on the server. */
   readonly status = computed(() => this.#state().status);
@@ -113,12 +117,15 @@ export class Auth {
       this.#watchIdle(state, config.clientId);
     });
     if (session.isRedirectCallback()) {
+      const off = session.on('authenticated', (event) => (this.#startupSignIn = event));
+      void this.#appRef.whenStable().then(() => (this.#startupSignIn = undefined));
       // Completed before the router starts, which then navigates straight to the page the user came from.
       const target = await session.handleRedirectCallback().then(
         ({ returnTo }) => returnTo,
         () => '/',
       );
       this.#document.defaultView?.history.replaceState(null, '', target);
+      off();
     }
     await session.ready();
     this.#watchIdle(session.getState(), config.clientId);
@@ -222,12 +229,17 @@ export class Auth {
   /**
    * Listens to the session's events (`authenticated`, `refreshed`, `expiringSoon`, `expired`,
    * `loggedOut`, `error`, `storeDegraded`); returns the unsubscribe. Never fires on the server.
+   * The sign-in completed by this page load (the redirect back from the provider) reaches
+   * `authenticated` handlers registered while the app starts, like Lock's `authenticated` did.
    */
   on<K extends keyof SessionEvents>(name: K, handler: (payload: SessionEvents[K]) => void): () => void {
     let off: (() => void) | undefined;
     let cancelled = false;
     void (this.#ready ?? this.ɵinit()).then((session) => {
-      if (!cancelled && session) off = session.on(name, handler);
+      if (cancelled || !session) return;
+      off = session.on(name, handler);
+      const missed = this.#startupSignIn;
+      if (name === 'authenticated' && missed) (handler as (payload: SessionEvents['authenticated']) => void)(missed);
     });
     return () => {
       cancelled = true;

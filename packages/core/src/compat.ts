@@ -1,6 +1,7 @@
 /**
  * angular2-jwt's session helpers, for apps that still keep a raw token in storage while they move to
- * Latchkey. They behave exactly as angular2-jwt 0.2.x's did: they decode the token on every call,
+ * Latchkey. They behave exactly as angular2-jwt's did in the tutorial (whose `tokenNotExpired()` read
+ * `localStorage['id_token']` by default; angular2-jwt 0.2 later changed that key to `token`): they decode the token on every call,
  * trust it unverified, and throw on a malformed one.
  *
  * **This is the slow path.** A template that calls `tokenNotExpired()` decodes a JWT on every
@@ -85,7 +86,8 @@ export class JwtHelper {
 
 /**
  * True when a token is present — `jwt`, or else `localStorage[tokenName]` — and not expired.
- * Exactly angular2-jwt's `tokenNotExpired()`; see the module note on why it is the slow path.
+ * Exactly angular2-jwt's `tokenNotExpired()` as the tutorial used it (default key `id_token`); see the
+ * module note on why it is the slow path.
  */
 export function tokenNotExpired(tokenName = 'id_token', jwt?: string): boolean {
   const token = jwt || globalThis.localStorage.getItem(tokenName);

@@ -16,3 +16,5 @@ export {
 } from './session.ts';
 export { localStore, memoryStore, sessionStore, type SessionStore } from './session-store.ts';
 export type { UserClaims } from './stored-session.ts';
+export type { TabPorts } from './tabs.ts';
+export type { TransactionStorage } from './transaction.ts';

@@ -85,11 +85,7 @@ export class SessionPanel {
     // The server renders the panel without a clock or events: both are the browser's.
     if (!isPlatformBrowser(inject(PLATFORM_ID))) return;
     const timer = setInterval(() => this.#now.set(Date.now()), 1000);
-    // A sign-in completes before the first render (and a reload restores it): say so once.
-    void this.auth.ready().then(() => {
-      const user = this.auth.user();
-      if (user) this.#log(`signed in: ${user.name ?? user.sub}`);
-    });
+
     const offs = [
       this.auth.on('authenticated', (e) => this.#log(`signed in: ${e.idTokenPayload.name ?? e.idTokenPayload.sub}`)),
       this.auth.on('refreshed', () => {
