@@ -32,6 +32,8 @@ export interface AppSize {
   readonly brotliBytes: number;
   /** Minified bytes in the output per package (esbuild metafile), `app` for the app's own code. */
   readonly byPackage: Record<string, number>;
+  /** Minified bytes in the output per file of Latchkey's own packages. */
+  readonly latchkeyFiles: Record<string, number>;
 }
 
 const appSources = fileURLToPath(new URL('./app/', import.meta.url));
@@ -106,14 +108,19 @@ async function measure(dir: string, app: SizeApp): Promise<AppSize> {
   }
   const metafile = JSON.parse(await readFile(`${out}/browser-stats.json`, 'utf8')) as Metafile;
   const byPackage: Record<string, number> = {};
+  const latchkeyFiles: Record<string, number> = {};
   for (const [file, output] of Object.entries(metafile.outputs)) {
     if (!file.endsWith('.js')) continue;
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
       const name = packageOf(input);
       byPackage[name] = (byPackage[name] ?? 0) + bytesInOutput;
+      if (name.startsWith('@latchkey/')) {
+        const base = input.slice(input.lastIndexOf('/') + 1).replace(/\.m?js$/, '');
+        latchkeyFiles[base] = (latchkeyFiles[base] ?? 0) + bytesInOutput;
+      }
     }
   }
-  return { name: app.name, rawBytes, gzipBytes, brotliBytes, byPackage };
+  return { name: app.name, rawBytes, gzipBytes, brotliBytes, byPackage, latchkeyFiles };
 }
 
 /**
