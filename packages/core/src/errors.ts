@@ -71,7 +71,8 @@ export class LatchkeyError extends Error {
   declare readonly cause?: LatchkeyErrorCause;
 
   constructor(code: LatchkeyErrorCode, message: string, cause?: LatchkeyErrorCause) {
-    super(message, cause ? { cause: scrubCause(cause) } : undefined);
+    // A message may quote the provider (its `error`), so it is redacted like the cause.
+    super(redact(message), cause ? { cause: scrubCause(cause) } : undefined);
     this.code = code;
   }
 }
@@ -85,8 +86,12 @@ export class LatchkeyConfigError extends TypeError {
 // A JWT, or a long opaque run that could be a token, never goes into an error.
 const tokenLike = /[\w-]{8,}\.[\w-]{8,}\.[\w-]*|[\w~+/=-]{40,}/g;
 
+function redact(text: string): string {
+  return text.replace(tokenLike, '[redacted]');
+}
+
 function scrub(text: string): string {
-  return text.slice(0, 300).replace(tokenLike, '[redacted]');
+  return redact(text.slice(0, 300));
 }
 
 function scrubCause(cause: LatchkeyErrorCause): LatchkeyErrorCause {
