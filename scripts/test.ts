@@ -74,6 +74,11 @@ await suite('size budgets', process.execPath, ['bench/size-budget.ts', '--json',
   budgetTotals(`${results}/size.json`),
 );
 await suite('browser (playwright)', 'npx', ['playwright', 'test'], () => playwrightTotals(`${results}/e2e.json`), { cwd: 'e2e' });
+// docs/security.md from this run: each SECURITY.md case, its tests, their result. A case no test ran for fails.
+await suite('security table', process.execPath, ['e2e/hostile/report.ts', '--json', `${results}/security.json`], async () => ({
+  passed: 0,
+  failed: (JSON.parse(await readFile(`${results}/security.json`, 'utf8')) as { uncovered: number }).uncovered,
+}));
 
 const passed = Object.values(suites).reduce((sum, s) => sum + s.passed, 0);
 const failed = Object.values(suites).reduce((sum, s) => sum + s.failed, 0);
