@@ -111,6 +111,11 @@ async function expectRefused(page: Page, name: string, code: LatchkeyErrorCode, 
   }
 }
 
+// Whatever the provider does, the page never crashes: no uncaught error, only a LatchkeyError on screen.
+test.afterEach(({ consoleMessages }) => {
+  expect(consoleMessages.filter((m) => m.startsWith('pageerror'))).toEqual([]);
+});
+
 test.describe('a hostile provider, one issuer per case', () => {
   for (const c of cases.filter((c) => c.scenario === 'login')) {
     test(titleOf(c), detailsOf(c), async ({ page }) => {
