@@ -62,6 +62,7 @@ test.describe('client-side rules', () => {
         await openDemoOn(page, name);
         await logInButton(page).click();
         await expect.poll(() => held.length).toBe(attempt);
+        await page.waitForURL(isAuthorize);
       }
       await page.goto('/');
       const stored = await transactions(page);
