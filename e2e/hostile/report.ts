@@ -111,7 +111,8 @@ export function markdown(rows: readonly RowCoverage[], run: { startTime?: string
     'run against `e2e/hostile`, a provider that misbehaves in one way per issuer (`http://127.0.0.1:PORT/<case>`).',
     "Core tests (`core:`) are the session engine's unit and property tests, for what the demo cannot reach.",
     '',
-    `Last run: ${run.startTime ?? 'unknown'} — ${run.browserTests} browser tests, ${run.coreTests} core tests.`,
+    // The day only: a file that changed on every run would always be dirty in the working tree.
+    `Last run: ${run.startTime?.slice(0, 10) ?? 'unknown'} — ${run.browserTests} browser tests, ${run.coreTests} core tests.`,
   ];
   for (const section of sections) {
     out.push('', `## ${section}`, '', '| case | we | tests | result |', '|---|---|---|---|');
