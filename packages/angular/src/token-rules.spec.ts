@@ -33,3 +33,9 @@ describe('withTokenFor rules', () => {
     expect(matchesTokenRule(new URL(url), rules)).toBe(expected);
   });
 });
+
+describe('the zoneless specs', () => {
+  it('run without zone.js', () => {
+    expect(typeof (globalThis as { Zone?: unknown }).Zone).toBe('undefined');
+  });
+});
