@@ -27,7 +27,7 @@ export type LatchkeyErrorCode =
   | 'LATCHKEY_TOKEN_REQUEST_FAILED'
   /** The ID token's claims are wrong or missing (`iss`, `aud`, `sub`, `azp`, …). */
   | 'LATCHKEY_ID_TOKEN_INVALID'
-  /** The ID token is expired, or its timestamps are missing or implausible. */
+  /** The ID token is expired, or not yet valid, by its timestamps (a missing `exp` or `iat` is `LATCHKEY_ID_TOKEN_INVALID`). */
   | 'LATCHKEY_ID_TOKEN_EXPIRED'
   /** The ID token's `nonce` is not the one this sign-in sent. */
   | 'LATCHKEY_NONCE_MISMATCH'
