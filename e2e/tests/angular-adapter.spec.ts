@@ -1,5 +1,5 @@
 import type { BrowserContext } from '@playwright/test';
-import { expect, fillProviderLogin, signIn, test } from './fixtures.ts';
+import { expect, fillProviderLogin, logOut, signIn, test } from './fixtures.ts';
 import { apiOrigin, demoOrigin, idpIssuer } from './stack.ts';
 
 /** Serves the real /config.json with `patch` applied (e.g. a short idle timeout). */
@@ -17,6 +17,19 @@ test.describe('the Angular adapter in the demo', () => {
     await expect(page.getByRole('heading', { name: 'Profile' })).toBeVisible();
     await expect(page).toHaveURL(`${demoOrigin}/profile`);
     await expect(page.getByRole('row', { name: /email alice@example\.com/ })).toBeVisible();
+  });
+
+  test('a guarded page is left for Home when the session ends in another tab', async ({ context }) => {
+    const a = await context.newPage();
+    await a.goto('/profile');
+    await fillProviderLogin(a, 'alice', 'alice');
+    await expect(a.getByRole('heading', { name: 'Profile' })).toBeVisible();
+    const b = await context.newPage();
+    await b.goto('/');
+    await logOut(b);
+    await expect(a).toHaveURL(`${demoOrigin}/`);
+    await expect(a.getByRole('button', { name: 'Log In', exact: true })).toBeVisible();
+    await expect(a.getByRole('heading', { name: 'Profile' })).toHaveCount(0);
   });
 
   test('the private API answers with the token and 401 without; no other origin gets the token', async ({ page }) => {

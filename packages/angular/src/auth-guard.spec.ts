@@ -39,6 +39,17 @@ describe('authGuard', () => {
     expect(session.logins).toEqual([{ returnTo: '/profile?tab=keys#top' }]);
   });
 
+  it('leaves a guarded page for / when the session ends there, without starting a sign-in', async () => {
+    const { router, session } = await setUp({ sub: 'alice' });
+    await router.navigateByUrl('/profile');
+    expect(router.url).toBe('/profile');
+    await session.logout();
+    TestBed.tick();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(router.url).toBe('/');
+    expect(session.logins).toEqual([]);
+  });
+
   it('never starts another sign-in while a sign-in failure is shown', async () => {
     const { router, session } = await setUp(null);
     session.setState({ error: new LatchkeyError('LATCHKEY_ACCESS_DENIED', 'cancelled') });
