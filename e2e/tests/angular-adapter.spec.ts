@@ -1,5 +1,5 @@
-import type { BrowserContext } from '@playwright/test';
-import { expect, fillProviderLogin, logOut, signIn, test } from './fixtures.ts';
+import type { BrowserContext, Page } from '@playwright/test';
+import { expect, fillProviderLogin, logOut, signedInTabs, signIn, test } from './fixtures.ts';
 import { apiOrigin, demoOrigin, idpIssuer } from './stack.ts';
 
 /** Serves the real /config.json with `patch` applied (e.g. a short idle timeout). */
@@ -59,12 +59,7 @@ test.describe('the Angular adapter in the demo', () => {
   test('idle in every tab: the warning shows in both, Stay signed in keeps both, then both sign out', async ({ context }) => {
     test.setTimeout(90_000);
     await patchConfig(context, { idle: { minutes: 0.2, warnSeconds: 6 } });
-    const a = await context.newPage();
-    await a.goto('/');
-    await signIn(a);
-    const b = await context.newPage();
-    await b.goto('/');
-    await expect(b.getByRole('button', { name: 'Log Out', exact: true })).toBeVisible();
+    const [a, b] = (await signedInTabs(context, 2)) as [Page, Page];
     // 12 s without activity: a warning 6 s before, in both tabs.
     for (const page of [a, b]) await expect(page.getByTestId('idle-warning')).toBeVisible({ timeout: 12_000 });
     await b.getByRole('button', { name: 'Stay signed in' }).click();

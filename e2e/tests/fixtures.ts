@@ -36,6 +36,24 @@ export const test = base.extend<Fixtures>({
 });
 export { expect };
 
+/**
+ * Opens `count` tabs of the demo in one browser: signs in in the first, and waits until every other
+ * tab shows the shared session (Log Out).
+ */
+export async function signedInTabs(context: BrowserContext, count: number): Promise<Page[]> {
+  const first = await context.newPage();
+  await first.goto('/');
+  await signIn(first);
+  const tabs = [first];
+  for (let i = 1; i < count; i++) {
+    const tab = await context.newPage();
+    await tab.goto('/');
+    await expect(tab.getByRole('button', { name: 'Log Out', exact: true })).toBeVisible();
+    tabs.push(tab);
+  }
+  return tabs;
+}
+
 /** Signs in through the real dev provider's login page, from the demo's Log In button. */
 export async function signIn(page: Page, username = 'alice', password = username): Promise<void> {
   await page.getByRole('button', { name: 'Log In', exact: true }).click();

@@ -1,8 +1,10 @@
+import type { Page } from '@playwright/test';
 import {
   expect,
   fillProviderLogin,
   logOut,
   shownExpiry,
+  signedInTabs,
   signIn,
   storageDump,
   test,
@@ -47,16 +49,7 @@ test.describe('the session engine in a real browser', () => {
   }) => {
     test.setTimeout(180_000);
     await useShortLivedProvider(context, { offline: true });
-    const first = await context.newPage();
-    await first.goto('/');
-    await signIn(first);
-    const tabs = [first];
-    for (let i = 1; i < 5; i++) {
-      const tab = await context.newPage();
-      await tab.goto('/');
-      await expect(tab.getByRole('button', { name: 'Log Out', exact: true })).toBeVisible();
-      tabs.push(tab);
-    }
+    const tabs = await signedInTabs(context, 5);
     const refreshes = countRefreshes(context);
     const rotations = 10;
     // 75 % of each lifetime, per rotation, plus slack.
@@ -77,12 +70,7 @@ test.describe('the session engine in a real browser', () => {
   });
 
   test('logout in one tab makes every other tab show Log In within a second', async ({ context }) => {
-    const a = await context.newPage();
-    await a.goto('/');
-    await signIn(a);
-    const b = await context.newPage();
-    await b.goto('/');
-    await expect(b.getByRole('button', { name: 'Log Out', exact: true })).toBeVisible();
+    const [a, b] = (await signedInTabs(context, 2)) as [Page, Page];
     const clicked = Date.now();
     const logout = logOut(a);
     await expect(b.getByRole('button', { name: 'Log In', exact: true })).toBeVisible({ timeout: 1_000 });

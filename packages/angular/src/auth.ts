@@ -221,7 +221,7 @@ export class Auth {
     if (this.expiringSoon() || !this.authenticated()) await this.login();
   }
 
-  /** Resolves once the stored session was read (never on the server). */
+  /** Resolves with the current state once the stored session was read (never on the server). */
   async ready(): Promise<SessionState> {
     return (await this.#sessionOrThrow()).ready();
   }

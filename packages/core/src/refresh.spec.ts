@@ -47,6 +47,17 @@ async function advanceUntil(condition: () => boolean, maxMs: number, stepMs = 1_
   for (let elapsed = 0; elapsed < maxMs && !condition(); elapsed += stepMs) await advance(stepMs, stepMs);
 }
 
+/** Lets `rotations` refresh instants pass and asserts one request each, and no grant revoked by a reuse. */
+async function expectOneRefreshPerRotation(rotations: number): Promise<void> {
+  for (let rotation = 1; rotation <= rotations; rotation++) {
+    await advanceUntil(() => provider.refreshRequests >= rotation, 120_000);
+    // Every tab has had its timer fire by now: still one request for this rotation.
+    await advance(5_000, 1_000);
+    expect(provider.refreshRequests).toBe(rotation);
+  }
+  expect(provider.revokedGrants).toBe(0);
+}
+
 function storedRefreshToken(): string | undefined {
   return JSON.parse((world.store.get(KEY) as string | null) ?? '{}').refresh_token;
 }
@@ -106,13 +117,7 @@ describe('refresh', () => {
     for (const t of tabs.slice(1)) await t.session.ready();
     await advance(0);
     expect(tabs.every((t) => t.session.isAuthenticated())).toBe(true);
-    for (let rotation = 1; rotation <= 10; rotation++) {
-      await advanceUntil(() => provider.refreshRequests >= rotation, 120_000);
-      // Every tab has had its timer fire by now: still one request for this rotation.
-      await advance(5_000, 1_000);
-      expect(provider.refreshRequests).toBe(rotation);
-    }
-    expect(provider.revokedGrants).toBe(0);
+    await expectOneRefreshPerRotation(10);
     const accessTokens = await Promise.all(tabs.map((t) => t.session.getAccessToken()));
     expect(new Set(accessTokens).size).toBe(1);
     expect(tabs.every((t) => t.session.isAuthenticated())).toBe(true);
@@ -127,12 +132,7 @@ describe('refresh', () => {
     await signIn(tabs[0]!);
     await advance(100, 20);
     expect(tabs.every((t) => t.session.isAuthenticated())).toBe(true);
-    for (let rotation = 1; rotation <= 10; rotation++) {
-      await advanceUntil(() => provider.refreshRequests >= rotation, 120_000);
-      await advance(5_000, 1_000);
-      expect(provider.refreshRequests).toBe(rotation);
-    }
-    expect(provider.revokedGrants).toBe(0);
+    await expectOneRefreshPerRotation(10);
     expect(tabs.every((t) => t.session.isAuthenticated())).toBe(true);
   });
 

@@ -150,6 +150,13 @@ describe('handleRedirectCallback', () => {
     expect(provider.requests).toEqual(['GET /.well-known/openid-configuration', 'POST /token', 'GET /jwks']);
   });
 
+  it('ready() resolves with the state now, not the one at restore', async () => {
+    const session = start();
+    await session.ready();
+    await signIn(session);
+    expect((await session.ready()).status).toBe('authenticated');
+  });
+
   it('restores a stored session on reload without any request to the provider', async () => {
     await signIn(start());
     provider.requests.length = 0;

@@ -90,7 +90,7 @@ export interface Session {
   subscribe(listener: (state: SessionState) => void): () => void;
   /** A field read, never a decode: safe to call on every change-detection pass. */
   isAuthenticated(): boolean;
-  /** Resolves once the stored session was read (`status` is no longer `loading`). */
+  /** Resolves with the current state once the stored session was read (`status` is no longer `loading`). */
   ready(): Promise<SessionState>;
   /** Redirects to the provider (Authorization Code + PKCE S256, fresh `state` and `nonce`). */
   login(options?: LoginOptions): Promise<void>;
@@ -265,7 +265,8 @@ class BrowserSession implements Session {
   }
 
   ready(): Promise<SessionState> {
-    return this.#ready;
+    // The state now, not the one at restore: a sign-in may have completed since.
+    return this.#ready.then(() => this.#state);
   }
 
   clearError(): void {
@@ -450,13 +451,13 @@ class BrowserSession implements Session {
   }
 
   /** Ends the session here: state, timers, store. Work in flight is dropped (the epoch moves). */
-  #endLocally(): void {
+  #endLocally(removeStored = true): void {
     this.#clearTimer();
     this.#epoch++;
     this.#current = undefined;
     this.#refreshTrouble = 'none';
     this.#setState({ ...ANONYMOUS, error: this.#state.error });
-    this.#removeStored();
+    if (removeStored) this.#removeStored();
   }
 
   #expire(endAt: number): void {
@@ -466,13 +467,8 @@ class BrowserSession implements Session {
 
   #loggedOutElsewhere(): void {
     if (!this.#current) return;
-    this.#clearTimer();
-    this.#epoch++;
-    this.#current = undefined;
-    this.#refreshTrouble = 'none';
     // The other tab already cleared a shared store; a per-tab store is cleared here.
-    if (!this.#store.shared) this.#removeStored();
-    this.#setState({ ...ANONYMOUS, error: this.#state.error });
+    this.#endLocally(!this.#store.shared);
     this.#events.emit('loggedOut', { elsewhere: true });
   }
 
@@ -745,7 +741,6 @@ class BrowserSession implements Session {
   async getAccessToken(options: AccessTokenOptions = {}): Promise<string> {
     this.#browser();
     await this.#ready;
-    this.#syncFromStore();
     this.#evaluate();
     const current = this.#current;
     if (options.forceRefresh && current?.stored.refresh_token && this.#refreshTrouble !== 'blocked') await this.#refresh();
