@@ -373,6 +373,14 @@ export const cases: readonly HostileCase[] = [
     provider: { token },
     outcome: signedIn,
   })),
+  {
+    name: 'expires-in-under-a-second',
+    rows: ['token-endpoint-oddities'],
+    does: 'sends expires_in 0.001 (a session that would end before it is shown)',
+    scenario: 'login',
+    provider: { token: { fields: { expires_in: 0.001 } } },
+    outcome: { refused: 'LATCHKEY_TOKEN_REQUEST_FAILED', at: 'token-response' },
+  },
 
   // ---- refresh ----
   {

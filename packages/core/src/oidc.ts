@@ -340,6 +340,16 @@ export class OidcClient {
     } catch (cause) {
       throw tokenResponseError(cause, response.status, previous !== undefined);
     }
+    // oauth4webapi accepts any non-negative number (a string or array parsed to one); a lifetime
+    // under a second would be a session that ends before anyone sees it.
+    const expiresIn = result.expires_in;
+    if (expiresIn !== undefined && !(expiresIn >= 1)) {
+      throw new LatchkeyError(
+        'LATCHKEY_TOKEN_REQUEST_FAILED',
+        `The provider's token response says the access token lives under a second (expires_in ${String(expiresIn)}). Nothing was stored.`,
+        { status: response.status, claim: 'expires_in' },
+      );
+    }
     const fresh = oauth.getValidatedIdTokenClaims(result) as unknown as UserClaims | undefined;
     if (fresh && typeof result.id_token === 'string') {
       await this.#verifySignature(as, response);
@@ -353,8 +363,7 @@ export class OidcClient {
     const user = fresh ?? (previous as { user: UserClaims }).user;
     const idToken = fresh ? (result.id_token as string) : (previous as { stored: StoredSession }).stored.id_token;
     const offset = fresh ? clockOffsetMs : (previous?.stored.clock_offset_ms ?? 0);
-    const accessTokenEnd =
-      typeof result.expires_in === 'number' && result.expires_in > 0 ? receivedAtMs + result.expires_in * 1000 : Infinity;
+    const accessTokenEnd = expiresIn === undefined ? Infinity : receivedAtMs + expiresIn * 1000;
     // The session ends when its access token does, or sooner if a new ID token says so (the tutorial's rule).
     const idTokenEnd = fresh ? fresh.exp * 1000 - offset : Infinity;
     let endAtMs = Math.min(accessTokenEnd, idTokenEnd);
@@ -429,17 +438,20 @@ function unreachable(cause: unknown, status?: number): LatchkeyError {
   );
 }
 
+/** The user (or the provider) declined the sign-in: with or without the `state` the redirect should carry. */
+export function accessDenied(detail: { error: string; error_description?: string }): LatchkeyError {
+  return new LatchkeyError(
+    'LATCHKEY_ACCESS_DENIED',
+    'Sign-in was cancelled or refused at the provider. You are still signed out; sign in again when ready.',
+    detail,
+  );
+}
+
 function authResponseError(cause: unknown): LatchkeyError {
   if (cause instanceof oauth.AuthorizationResponseError) {
     const error = cause.error;
     const detail = { error, ...(cause.error_description !== undefined && { error_description: cause.error_description }) };
-    if (error === 'access_denied') {
-      return new LatchkeyError(
-        'LATCHKEY_ACCESS_DENIED',
-        'Sign-in was cancelled or refused at the provider. You are still signed out; sign in again when ready.',
-        detail,
-      );
-    }
+    if (error === 'access_denied') return accessDenied(detail);
     return new LatchkeyError(
       'LATCHKEY_AUTHORIZATION_FAILED',
       `The provider could not sign you in (${error}). You are still signed out.`,

@@ -315,6 +315,16 @@ describe('handleRedirectCallback', () => {
     expect(session.getState().status).toBe('authenticated');
   });
 
+  it.each([0, 0.5, '0.001', [0.2]])('refuses expires_in %j (a lifetime under a second) by its name, stores nothing', async (expiresIn) => {
+    provider.hooks.tokenResponse = (b) => ({ ...b, expires_in: expiresIn });
+    const session = start();
+    const error = await failureOf(signIn(session));
+    expect(error.code).toBe('LATCHKEY_TOKEN_REQUEST_FAILED');
+    expect(error.cause?.claim).toBe('expires_in');
+    expect(error.message).toContain('under a second');
+    expectNoTokens(session, browser.store, error);
+  });
+
   it('accepts aud as an array of just the client', async () => {
     provider.hooks.idTokenClaims = (c) => ({ ...c, aud: [CLIENT_ID] });
     const session = start();

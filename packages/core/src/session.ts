@@ -1,7 +1,7 @@
 import { resolveConfig, type LatchkeyConfig, type LogoutOptions, type ResolvedConfig } from './config.ts';
 import { LatchkeyError } from './errors.ts';
 import { Emitter } from './events.ts';
-import { OidcClient, type TokenResult } from './oidc.ts';
+import { accessDenied, OidcClient, type TokenResult } from './oidc.ts';
 import { safeReturnTo } from './return-to.ts';
 import { backoffMs, instants, timeoutUntil, type Instants } from './schedule.ts';
 import { memoryStore, type SessionStore } from './session-store.ts';
@@ -656,15 +656,7 @@ class BrowserSession implements Session {
       await this.#ready;
       const state = callback.searchParams.get('state');
       if (!state) {
-        if (callback.searchParams.get('error') === 'access_denied') {
-          throw new LatchkeyError(
-            'LATCHKEY_ACCESS_DENIED',
-            'Sign-in was cancelled or refused at the provider. You are still signed out; sign in again when ready.',
-            {
-              error: 'access_denied',
-            },
-          );
-        }
+        if (callback.searchParams.get('error') === 'access_denied') throw accessDenied({ error: 'access_denied' });
         throw new LatchkeyError(
           'LATCHKEY_STATE_MISSING',
           'The sign-in response carries no "state", so it cannot be matched to a sign-in from this tab. Sign in again.',
