@@ -68,6 +68,8 @@ export async function measureSize(check: SizeCheck): Promise<SizeResult> {
     // The published entry points, as an app resolves them; Angular and RxJS are the app's either way.
     alias: { '@latchkey/angular': join(root, 'packages/angular/dist/fesm2022/latchkey-angular.mjs') },
     external: ['@angular/*', 'rxjs', 'rxjs/*', 'tslib'],
+    // As the Angular CLI's production build does: Angular libraries drop their dev-mode-only code.
+    define: { ngDevMode: 'false' },
     logLevel: 'error',
   });
   const code = result.outputFiles[0]?.contents ?? new Uint8Array();
