@@ -24,6 +24,13 @@ const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 // The provider's clock may differ from this browser's; beyond this the difference is not trusted.
 const MAX_CLOCK_OFFSET_MS = 15 * 60 * 1000;
 
+/** A request the provider has not answered by then has failed (auth0-spa-js waits as long). */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+// Tokens that would end sooner than this after they arrive are refused: the session would end unseen,
+// and a refreshed one would be refreshed again at once.
+const MIN_LIFETIME_MS = 1_000;
+
 export interface TokenResult {
   readonly stored: StoredSession;
   readonly user: UserClaims;
@@ -44,20 +51,39 @@ export class OidcClient {
   readonly #config: ResolvedConfig;
   readonly #fetch: typeof fetch;
   readonly #now: () => number;
+  readonly #setTimeout: (handler: () => void, ms: number) => unknown;
   #metadata: Promise<oauth.AuthorizationServer> | undefined;
   #jwksAs: oauth.AuthorizationServer | undefined;
 
-  constructor(config: ResolvedConfig, fetchImpl: typeof fetch, now: () => number) {
+  constructor(
+    config: ResolvedConfig,
+    fetchImpl: typeof fetch,
+    now: () => number,
+    setTimeoutImpl: (handler: () => void, ms: number) => unknown,
+  ) {
     this.#config = config;
     this.#fetch = fetchImpl;
     this.#now = now;
+    this.#setTimeout = setTimeoutImpl;
   }
 
-  #options<T extends object>(extra?: T): T & { [oauth.customFetch]: typeof fetch; [oauth.allowInsecureRequests]: boolean } {
+  #options<T extends object>(
+    extra?: T,
+    fetchImpl: typeof fetch = this.#fetch,
+  ): T & { [oauth.customFetch]: typeof fetch; [oauth.allowInsecureRequests]: boolean; signal: () => AbortSignal } {
     return {
       ...(extra as T),
-      [oauth.customFetch]: this.#fetch,
+      [oauth.customFetch]: fetchImpl,
       [oauth.allowInsecureRequests]: isLoopback(this.#config.issuer),
+      // Every request gets its own deadline, on the session's clock.
+      signal: () => {
+        const controller = new AbortController();
+        this.#setTimeout(
+          () => controller.abort(new DOMException('The provider did not answer in time.', 'TimeoutError')),
+          REQUEST_TIMEOUT_MS,
+        );
+        return controller.signal;
+      },
     };
   }
 
@@ -208,13 +234,23 @@ export class OidcClient {
    */
   async #verifySignature(as: oauth.AuthorizationServer, response: Response): Promise<void> {
     for (let attempt = 0; ; attempt++) {
+      let jwksStatus: number | undefined;
+      const fetchJwks: typeof fetch = async (input, init) => {
+        const answer = await this.#fetch(input, init);
+        jwksStatus = answer.status;
+        return answer;
+      };
       try {
         // oauth4webapi caches the JWKS per metadata object: a fresh copy is a fresh cache.
         this.#jwksAs ??= as;
-        await oauth.validateApplicationLevelSignature(this.#jwksAs, response, this.#options());
+        await oauth.validateApplicationLevelSignature(this.#jwksAs, response, this.#options(undefined, fetchJwks));
         return;
       } catch (cause) {
-        if (cause instanceof TypeError && !(cause as { code?: string }).code) throw unreachable(cause);
+        // The keys could not be had (no answer, or a server failure): nothing says the signature is bad.
+        const noKeys = (cause instanceof TypeError && !(cause as { code?: string }).code) || isTimeout(cause);
+        if (noKeys || (jwksStatus !== undefined && RETRYABLE_STATUS.has(jwksStatus)) || (jwksStatus ?? 0) >= 500) {
+          throw unreachable(cause, jwksStatus);
+        }
         if (attempt === 0 && cause instanceof oauth.OperationProcessingError && cause.code === oauth.KEY_SELECTION) {
           this.#jwksAs = { ...as };
           continue;
@@ -250,13 +286,32 @@ export class OidcClient {
         this.#options(),
       );
     } catch (cause) {
+      if (isTimeout(cause)) {
+        throw new LatchkeyError(
+          'LATCHKEY_TOKEN_REQUEST_FAILED',
+          `The provider did not answer the refresh within ${REQUEST_TIMEOUT_MS / 1000} s. It may have processed it, so it is not retried; the session lasts until it ends.`,
+          causeName(cause),
+        );
+      }
       throw unreachable(cause);
     }
     if (RETRYABLE_STATUS.has(response.status)) throw unreachable(undefined, response.status);
-    return this.#processTokenResponse(as, response, (client) => oauth.processRefreshTokenResponse(as, client, response), {
-      stored: previous,
-      user: previousUser,
-    });
+    try {
+      return await this.#processTokenResponse(as, response, (client) => oauth.processRefreshTokenResponse(as, client, response), {
+        stored: previous,
+        user: previousUser,
+      });
+    } catch (error) {
+      // The provider has processed this refresh (and may have rotated the token): nothing now is retried.
+      if (error instanceof LatchkeyError && error.code === 'LATCHKEY_PROVIDER_UNREACHABLE') {
+        throw new LatchkeyError(
+          'LATCHKEY_TOKEN_REQUEST_FAILED',
+          "The refreshed ID token could not be checked: the provider's keys could not be fetched. The refresh is not retried (the provider has processed it); the session lasts until it ends.",
+          error.cause,
+        );
+      }
+      throw error;
+    }
   }
 
   /**
@@ -368,6 +423,19 @@ export class OidcClient {
     const idTokenEnd = fresh ? fresh.exp * 1000 - offset : Infinity;
     let endAtMs = Math.min(accessTokenEnd, idTokenEnd);
     if (!Number.isFinite(endAtMs)) endAtMs = user.exp * 1000 - offset;
+    if (endAtMs < receivedAtMs + MIN_LIFETIME_MS) {
+      // oauth4webapi allows the ID token's exp a little clock tolerance; a session needs it ahead.
+      if (fresh) {
+        throw new LatchkeyError('LATCHKEY_ID_TOKEN_EXPIRED', 'The provider\'s ID token has expired by its "exp". Nothing was stored.', {
+          claim: 'exp',
+        });
+      }
+      throw new LatchkeyError(
+        'LATCHKEY_TOKEN_REQUEST_FAILED',
+        "The refreshed tokens carry no lifetime (no expires_in, no new ID token) and the session's ID token has expired; they were not used.",
+        { status: response.status, claim: 'expires_in' },
+      );
+    }
     const refreshToken = result.refresh_token ?? previous?.stored.refresh_token;
     const scope = result.scope ?? previous?.stored.scope;
     const stored: StoredSession = {
@@ -378,6 +446,7 @@ export class OidcClient {
       access_token: result.access_token,
       token_type: result.token_type,
       issued_at_ms: receivedAtMs,
+      signed_in_at_ms: previous?.stored.signed_in_at_ms ?? receivedAtMs,
       expires_at_ms: endAtMs,
       clock_offset_ms: offset,
       ...(refreshToken !== undefined && { refresh_token: refreshToken }),
@@ -421,6 +490,10 @@ function assertSameIdentity(before: UserClaims, after: UserClaims): void {
       );
     }
   }
+}
+
+function isTimeout(cause: unknown): boolean {
+  return (cause as { name?: unknown } | null)?.name === 'TimeoutError';
 }
 
 function causeName(cause: unknown): { name?: string } {

@@ -1,8 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LatchkeyConfig } from './config.ts';
-import { createSession, type Session } from './session.ts';
+import { REQUEST_TIMEOUT_MS } from './oidc.ts';
+import { createSession, type Session, type SessionPorts } from './session.ts';
 import { memoryStore } from './session-store.ts';
-import { createFakeBrowser, createFakeWorld, LaggingSharedStore, type FakeBrowser, type FakeWorld } from './testing/fake-browser.ts';
+import {
+  createFakeBrowser,
+  createFakeWorld,
+  LaggingSharedStore,
+  MapStorage,
+  type FakeBrowser,
+  type FakeWorld,
+} from './testing/fake-browser.ts';
 import { failureOf } from './testing/failure-of.ts';
 import { createFakeProvider, type FakeProvider } from './testing/fake-provider.ts';
 
@@ -14,8 +22,12 @@ let provider: FakeProvider;
 let world: FakeWorld;
 const sessions: Session[] = [];
 
-function tab(extra: Partial<LatchkeyConfig> = {}, browser: FakeBrowser = createFakeBrowser(provider, { world })) {
-  const session = createSession({ issuer: provider.issuer, clientId: CLIENT_ID, store: browser.store, ...extra }, browser.ports);
+function tab(
+  extra: Partial<LatchkeyConfig> = {},
+  browser: FakeBrowser = createFakeBrowser(provider, { world }),
+  ports: SessionPorts = browser.ports,
+) {
+  const session = createSession({ issuer: provider.issuer, clientId: CLIENT_ID, store: browser.store, ...extra }, ports);
   sessions.push(session);
   return { session, browser };
 }
@@ -56,6 +68,33 @@ async function expectOneRefreshPerRotation(rotations: number): Promise<void> {
     expect(provider.refreshRequests).toBe(rotation);
   }
   expect(provider.revokedGrants).toBe(0);
+}
+
+/** A tab in another renderer: the other tabs' messages reach it `ms` late (and, optionally, not the logout marker). */
+function laggingTab(ms: number, options: { ownMarkerStorage?: boolean } = {}) {
+  const browser = createFakeBrowser(provider, { world });
+  return tab({}, browser, {
+    ...browser.ports,
+    ...(options.ownMarkerStorage && { markerStorage: new MapStorage() }),
+    channel: (name) => {
+      const real = world.hub.open(name);
+      return {
+        ...real,
+        addEventListener: ((type: string, listener: (event: Event) => void) =>
+          real.addEventListener(type, (event: Event) => void realSetTimeout(() => listener(event), ms))) as never,
+      };
+    },
+  });
+}
+
+/** Holds the next refresh answer until `release()`. */
+function holdRefreshAnswer(): { release: () => void } {
+  const held = { release: () => {} };
+  provider.hooks.refreshResponse = (body) =>
+    new Promise<Response>((resolve) => {
+      held.release = () => resolve(new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } }));
+    });
+  return held;
 }
 
 function storedRefreshToken(): string | undefined {
@@ -226,6 +265,74 @@ describe('refresh', () => {
     expect(t.session.isAuthenticated()).toBe(true);
   });
 
+  it('a refresh answer without expires_in and without an ID token, after the ID token expired, is refused once: no request loop', async () => {
+    const t = tab();
+    await signIn(t);
+    provider.hooks.refreshResponse = ({ id_token: _idToken, expires_in: _expiresIn, ...body }) => body;
+    await advance(76_000);
+    expect(provider.refreshRequests).toBe(1);
+    // Its lifetime would be the ID token's (100 s): still ahead, so it is used, and refreshed again.
+    await advance(26_000);
+    const requests = provider.refreshRequests;
+    for (let i = 0; i < 20; i++) await flushIo(); // no time passes at all
+    expect(provider.refreshRequests).toBe(requests);
+    expect(t.session.getState().error?.code).toBe('LATCHKEY_TOKEN_REQUEST_FAILED');
+    expect(t.session.getState().error?.message).toContain('no lifetime');
+    await advance(30_000);
+    expect(provider.refreshRequests).toBe(requests);
+  });
+
+  it(`a refresh the provider never answers fails after ${REQUEST_TIMEOUT_MS / 1000} s, is not retried, and the session still ends on time`, async () => {
+    const t = tab();
+    await signIn(t);
+    provider.hooks.refreshResponse = () => new Promise<Response>(() => {}); // accepted, never answered
+    await advance(76_000, 1_000);
+    expect(provider.refreshRequests).toBe(1);
+    await advance(REQUEST_TIMEOUT_MS, 1_000);
+    expect(t.session.getState()).toMatchObject({ status: 'authenticated', expiringSoon: true });
+    expect(t.session.getState().error?.code).toBe('LATCHKEY_TOKEN_REQUEST_FAILED');
+    // Another tab is not held up: getAccessToken() answers, with the current token.
+    await expect(t.session.getAccessToken()).resolves.toBeTruthy();
+    await advance(20_000, 1_000); // past the end (100 s)
+    expect(t.session.getState().status).toBe('anonymous');
+    expect(provider.refreshRequests).toBe(1);
+  });
+
+  it('a refresh whose ID token cannot be checked (the JWKS unreachable) is not retried with the used refresh token', async () => {
+    provider.tokenTtlSeconds = 600; // refresh at 450 s: oauth4webapi's JWKS cache (300 s) is stale by then
+    let jwks: 'up' | 'down' | '503' = 'up';
+    const fetchWithJwks: typeof fetch = async (input, init) => {
+      const request = new Request(input as RequestInfo, init);
+      if (new URL(request.url).pathname === '/jwks' && jwks !== 'up') {
+        if (jwks === 'down') throw new TypeError('Failed to fetch');
+        return new Response('busy', { status: 503 });
+      }
+      return provider.fetch(input, init);
+    };
+    const tabWithJwks = () => {
+      const browser = createFakeBrowser(provider, { world });
+      return tab({}, browser, { ...browser.ports, fetch: fetchWithJwks });
+    };
+    const t = tabWithJwks();
+    await signIn(t);
+    jwks = 'down';
+    await advance(500_000, 1_000);
+    expect(provider.refreshRequests).toBe(1);
+    expect(provider.revokedGrants).toBe(0);
+    expect(t.session.getState().error?.code).toBe('LATCHKEY_TOKEN_REQUEST_FAILED');
+    await advance(45_000, 1_000); // the warning, 60 s before the end: this session cannot be extended
+    expect(t.session.getState()).toMatchObject({ status: 'authenticated', expiringSoon: true });
+    await advance(60_000, 1_000);
+    expect(t.session.getState().status).toBe('anonymous');
+    expect(provider.refreshRequests).toBe(1);
+    // A JWKS answering 503 at sign-in: the provider is unavailable, not the signature invalid.
+    jwks = '503';
+    const again = tabWithJwks();
+    const error = await failureOf(signIn(again));
+    expect(error.code).toBe('LATCHKEY_PROVIDER_UNREACHABLE');
+    expect(error.cause?.status).toBe(503);
+  });
+
   it('a tab asleep past the end refreshes once on wake and is right at once', async () => {
     const t = tab();
     await signIn(t);
@@ -307,6 +414,70 @@ describe('tabs', () => {
     await advance(1_000);
     expect(t.session.isAuthenticated()).toBe(false);
     expect(world.store.get(KEY)).toBeNull();
+  });
+
+  it.each([
+    ['the logout marker reaches it first', false],
+    ['neither the message nor the marker has reached it yet', true],
+  ])('a logout in one tab while another refreshes (%s) signs out everywhere, for good', async (_name, ownMarkerStorage) => {
+    const a = tab();
+    const b = laggingTab(20, { ownMarkerStorage });
+    await signIn(a);
+    await new Promise((resolve) => realSetTimeout(resolve, 50));
+    expect(b.session.isAuthenticated()).toBe(true);
+    vi.setSystemTime(Date.now() + 1_000); // the user signs out a moment after signing in
+    const held = holdRefreshAnswer();
+    const pending = b.session.getAccessToken({ forceRefresh: true }).catch(() => undefined);
+    for (let i = 0; i < 10 && provider.refreshRequests === 0; i++) await flushIo();
+    expect(provider.refreshRequests).toBe(1);
+    await a.session.logout({ revokeRefreshToken: false });
+    held.release(); // B's answer arrives before A's logout message does
+    await pending;
+    await new Promise((resolve) => realSetTimeout(resolve, 100));
+    await flushIo();
+    expect(a.session.isAuthenticated()).toBe(false);
+    expect(b.session.isAuthenticated()).toBe(false);
+    expect(world.store.get(KEY)).toBeNull();
+    const reloaded = tab();
+    await reloaded.session.ready();
+    expect(reloaded.session.isAuthenticated()).toBe(false);
+  });
+
+  it('a tab waking after its session ended leaves a newer sign-in from another tab in place, and follows it', async () => {
+    provider.issueRefreshTokens = false;
+    const b = tab();
+    await signIn(b);
+    // Tab A is frozen from now on: no message, no timer, until it resumes.
+    let frozen = false;
+    const aBrowser = createFakeBrowser(provider, { world });
+    const a = tab({}, aBrowser, {
+      ...aBrowser.ports,
+      channel: (name) => {
+        const real = world.hub.open(name);
+        return {
+          ...real,
+          addEventListener: ((type: string, listener: (event: Event) => void) =>
+            real.addEventListener(type, (event: Event) => (frozen ? undefined : listener(event)))) as never,
+        };
+      },
+    });
+    await a.session.ready();
+    expect(a.session.isAuthenticated()).toBe(true);
+    frozen = true;
+    vi.setSystemTime(Date.now() + 70_000);
+    b.browser.assigned = undefined;
+    await signIn(b); // the user signs in again in tab B before the first session ends
+    const fresh = world.store.get(KEY);
+    vi.setSystemTime(Date.now() + 40_000); // A's session ended at 100 s; B's runs until 170 s
+    frozen = false;
+    aBrowser.events.dispatchEvent(new Event('resume'));
+    aBrowser.events.dispatchEvent(new Event('visibilitychange'));
+    await flushIo();
+    expect(world.store.get(KEY)).toBe(fresh);
+    expect(a.session.isAuthenticated()).toBe(true);
+    b.browser.events.dispatchEvent(new Event('focus'));
+    await flushIo();
+    expect(b.session.isAuthenticated()).toBe(true);
   });
 
   it('a sleeping per-tab session that missed the logout message ends on wake (logout marker)', async () => {

@@ -465,6 +465,37 @@ describe('the store', () => {
     expect((await session.ready()).status).toBe('authenticated');
   });
 
+  it("accepts an async store that answers with its own promise-like (another realm's, a library's)", async () => {
+    const backing = memoryStore();
+    const raw = valid(good);
+    backing.set(key, raw);
+    const thenable = <T>(value: () => T) => ({
+      then: (ok: (v: T) => unknown, ko?: (e: unknown) => unknown) => Promise.resolve().then(value).then(ok, ko),
+    });
+    const store = {
+      get: (k: string) => thenable(() => backing.get(k)),
+      set: (k: string, v: string) => thenable(() => backing.set(k, v)),
+      remove: (k: string) => thenable(() => backing.remove(k)),
+    } as unknown as SessionStore;
+    const session = start(createFakeBrowser(provider, { store }));
+    expect((await session.ready()).status).toBe('authenticated');
+    expect(backing.get(key)).toBe(raw);
+    // One that rejects degrades to memory, as a Promise's rejection does.
+    const failing = {
+      ...store,
+      get: () =>
+        thenable(() => {
+          throw new DOMException('denied', 'SecurityError');
+        }),
+    } as unknown as SessionStore;
+    const degraded: string[] = [];
+    const other = start(createFakeBrowser(provider, { store: failing }));
+    other.on('storeDegraded', (e) => degraded.push(e.name));
+    expect((await other.ready()).status).toBe('anonymous');
+    await Promise.resolve();
+    expect(degraded).toEqual(['SecurityError']);
+  });
+
   it('degrades a throwing store to memory, emits storeDegraded, and still signs in', async () => {
     const throwing: SessionStore = {
       get: () => {

@@ -132,8 +132,12 @@ const ANNOUNCE_WAIT_MS = 300;
 const STORE_CATCH_UP_MS = 2_000;
 
 type MaybePromise<T> = T | Promise<T>;
+/** A store may answer with any promise-like (another realm's Promise, a library's own class). */
+function isThenable<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+}
 function then<T, R>(value: MaybePromise<T>, fn: (value: T) => MaybePromise<R>): MaybePromise<R> {
-  return value instanceof Promise ? value.then(fn) : fn(value);
+  return isThenable(value) ? Promise.resolve(value).then(fn) : fn(value);
 }
 
 /**
@@ -233,7 +237,7 @@ class BrowserSession implements Session {
     this.#config = resolved;
     this.#store = resolved.store;
     this.#refreshTokenStore = resolved.refreshTokenStore;
-    this.#oidc = new OidcClient(resolved, ports.fetch ?? fetch, this.#now);
+    this.#oidc = new OidcClient(resolved, ports.fetch ?? fetch, this.#now, (handler, ms) => (ports.setTimeout ?? setTimeout)(handler, ms));
     this.#tabs = new TabSync(
       resolved.storeKey,
       ports,
@@ -323,7 +327,7 @@ class BrowserSession implements Session {
     const retry = (error: unknown) => op(this.#degrade(which, error));
     try {
       const result = op(store);
-      return result instanceof Promise ? result.catch(retry) : result;
+      return isThenable(result) ? Promise.resolve(result).catch(retry) : result;
     } catch (error) {
       return retry(error);
     }
@@ -364,7 +368,7 @@ class BrowserSession implements Session {
   }
 
   #removeStored(): void {
-    const swallow = (result: MaybePromise<void>) => void (result instanceof Promise ? result.catch(() => {}) : result);
+    const swallow = (result: MaybePromise<void>) => void (isThenable(result) ? Promise.resolve(result).catch(() => {}) : result);
     swallow(this.#onStore('store', (s) => s.remove(this.#key())));
     if (this.#refreshTokenStore) swallow(this.#onStore('refreshTokenStore', (s) => s.remove(`${this.#key()}:refresh`)));
   }
@@ -381,15 +385,18 @@ class BrowserSession implements Session {
     };
     try {
       const read = this.#read();
-      return read instanceof Promise ? read.then(settle, () => settle(undefined)) : settle(read);
+      return isThenable(read) ? Promise.resolve(read).then(settle, () => settle(undefined)) : settle(read);
     } catch {
       return settle(undefined);
     }
   }
 
-  /** A logout in another tab after these tokens were received (per-tab stores, sleeping tabs). */
+  /**
+   * A logout in any tab after this session's sign-in (per-tab stores, sleeping tabs, and a refresh
+   * that was on its way when the user signed out: its tokens belong to the ended session).
+   */
   #loggedOutSince(restored: RestoredSession): boolean {
-    return (this.#tabs?.lastLogoutAt() ?? 0) > restored.stored.issued_at_ms;
+    return (this.#tabs?.lastLogoutAt() ?? 0) > restored.stored.signed_in_at_ms;
   }
 
   // ---- the session and its three instants ----
@@ -461,8 +468,19 @@ class BrowserSession implements Session {
   }
 
   #expire(endAt: number): void {
-    this.#endLocally();
+    const ended = this.#current;
+    const shared = this.#store.shared === true;
+    this.#endLocally(!shared);
     this.#events.emit('expired', { expiresAt: endAt });
+    if (!shared || !ended) return;
+    // A tab waking after the end may find a newer session in the shared store (a sign-in in another
+    // tab meanwhile): only the session that ended is removed; a newer one is followed.
+    const epoch = this.#epoch;
+    void Promise.resolve(this.#read()).then((latest) => {
+      if (epoch !== this.#epoch) return;
+      if (!latest || sameSession(latest.stored, ended.stored)) this.#removeStored();
+      else this.#syncFromStore();
+    });
   }
 
   #loggedOutElsewhere(): void {
@@ -502,11 +520,16 @@ class BrowserSession implements Session {
         if (current) this.#loggedOutElsewhere();
         return;
       }
-      if (current && latest.stored.id_token === current.stored.id_token && latest.stored.access_token === current.stored.access_token)
-        return;
+      if (current && sameSession(latest.stored, current.stored)) return;
       // Never step back to an older session of the same user (a store that lags behind this tab).
       if (current && latest.user.sub === current.user.sub && latest.stored.issued_at_ms < current.stored.issued_at_ms) return;
-      if (this.#loggedOutSince(latest) || (latest.stored.expires_at_ms <= this.#now() && !latest.stored.refresh_token)) return;
+      if (this.#loggedOutSince(latest)) {
+        // A refresh of a session that was signed out while it was on its way: it ended with the logout.
+        this.#removeStored();
+        if (current && this.#loggedOutSince(current)) this.#loggedOutElsewhere();
+        return;
+      }
+      if (latest.stored.expires_at_ms <= this.#now() && !latest.stored.refresh_token) return;
       const signedIn = !current || current.user.sub !== latest.user.sub;
       this.#adopt(latest);
       if (signedIn) {
@@ -572,6 +595,8 @@ class BrowserSession implements Session {
           return;
         }
         if (!stillCurrent()) return; // signed out meanwhile: these tokens are dropped, never stored
+        // Signed out in another tab whose message has not arrived yet: the marker says so already.
+        if (this.#loggedOutSince(startedWith)) return this.#loggedOutElsewhere();
         // The rotated refresh token is stored before the lock is released or anyone is told.
         await this.#write(result.stored);
         if (!stillCurrent()) return;
@@ -765,6 +790,10 @@ class BrowserSession implements Session {
     this.#listeners.clear();
     this.#events.clear();
   }
+}
+
+function sameSession(a: StoredSession, b: StoredSession): boolean {
+  return a.id_token === b.id_token && a.access_token === b.access_token;
 }
 
 function asLatchkeyError(error: unknown): LatchkeyError {

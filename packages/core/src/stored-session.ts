@@ -20,6 +20,11 @@ export interface StoredSession {
   /** When the last token response was received, on this browser's clock. */
   readonly issued_at_ms: number;
   /**
+   * When the sign-in this session comes from completed (kept through refreshes). A logout after it
+   * ends the session and every refresh of it, wherever a refresh was still on its way.
+   */
+  readonly signed_in_at_ms: number;
+  /**
    * When the session ends, on this browser's clock: the access token's expiry (receipt time +
    * `expires_in`), or the ID token's `exp` if that comes first.
    */
@@ -68,6 +73,7 @@ export function parseStoredSession(raw: unknown, issuer: string, clientId: strin
     !isFiniteNumber(s['expires_at_ms']) ||
     !isFiniteNumber(s['issued_at_ms']) ||
     !isFiniteNumber(s['clock_offset_ms']) ||
+    (s['signed_in_at_ms'] !== undefined && !isFiniteNumber(s['signed_in_at_ms'])) ||
     (s['refresh_token'] !== undefined && (typeof s['refresh_token'] !== 'string' || s['refresh_token'] === '')) ||
     (s['scope'] !== undefined && typeof s['scope'] !== 'string')
   ) {
@@ -87,6 +93,8 @@ export function parseStoredSession(raw: unknown, issuer: string, clientId: strin
     access_token: s['access_token'],
     token_type: s['token_type'],
     issued_at_ms: s['issued_at_ms'],
+    // Sessions stored before this field existed count from their last token response.
+    signed_in_at_ms: (s['signed_in_at_ms'] as number | undefined) ?? s['issued_at_ms'],
     expires_at_ms: s['expires_at_ms'],
     clock_offset_ms: s['clock_offset_ms'],
     ...(s['refresh_token'] !== undefined && { refresh_token: s['refresh_token'] as string }),

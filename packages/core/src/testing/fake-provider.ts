@@ -70,7 +70,17 @@ export async function createFakeProvider(issuer = 'https://op.example.com'): Pro
       const url = new URL(request.url);
       provider.requests.push(`${request.method} ${url.pathname}`);
       if (provider.down) throw new TypeError('Failed to fetch');
-      return handle(request, url);
+      // As fetch does: an aborted signal rejects with its reason, whether or not the answer ever comes.
+      const signal = init?.signal;
+      if (!signal) return handle(request, url);
+      signal.throwIfAborted();
+      return new Promise<Response>((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        handle(request, url)
+          .then(resolve, reject)
+          .finally(() => signal.removeEventListener('abort', onAbort));
+      });
     },
     authorize(authorizeUrl, sub = 'alice') {
       const url = new URL(authorizeUrl);
