@@ -1,6 +1,6 @@
 import { ApplicationInitStatus, Component, provideZonelessChangeDetection } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
-import { provideRouter, Router } from '@angular/router';
+import { NavigationStart, provideRouter, Router, type Routes } from '@angular/router';
 import { LatchkeyError } from '@latchkey/core';
 import { provideLatchkeyTesting, TestingSession } from '../testing/src';
 import { authGuard } from './auth-guard';
@@ -8,17 +8,15 @@ import { authGuard } from './auth-guard';
 @Component({ selector: 'lk-page', template: 'page' })
 class Page {}
 
-async function setUp(user: { sub: string } | null, kind: 'canActivate' | 'canMatch' = 'canActivate') {
+const routesWithOpenHome = (kind: 'canActivate' | 'canMatch'): Routes => [
+  { path: '', component: Page },
+  { path: 'profile', component: Page, [kind]: [authGuard] },
+  { path: '**', redirectTo: '' },
+];
+
+async function setUp(user: { sub: string } | null, kind: 'canActivate' | 'canMatch' = 'canActivate', routes = routesWithOpenHome(kind)) {
   TestBed.configureTestingModule({
-    providers: [
-      provideZonelessChangeDetection(),
-      provideRouter([
-        { path: '', component: Page },
-        { path: 'profile', component: Page, [kind]: [authGuard] },
-        { path: '**', redirectTo: '' },
-      ]),
-      provideLatchkeyTesting({ user }),
-    ],
+    providers: [provideZonelessChangeDetection(), provideRouter(routes), provideLatchkeyTesting({ user })],
   });
   await TestBed.inject(ApplicationInitStatus).donePromise;
   return { router: TestBed.inject(Router), session: TestBed.inject(TestingSession) };
@@ -55,6 +53,51 @@ describe('authGuard', () => {
     session.setState({ error: new LatchkeyError('LATCHKEY_ACCESS_DENIED', 'cancelled') });
     await router.navigateByUrl('/profile');
     expect(router.url).toBe('/');
+    expect(session.logins).toEqual([]);
+  });
+
+  // An app all behind sign-in: `/` guarded itself, or `/` redirecting to a guarded page.
+  const allGuarded: Record<string, Routes> = {
+    'a guarded /': [
+      {
+        path: '',
+        canActivate: [authGuard],
+        children: [
+          { path: 'profile', component: Page },
+          { path: '', component: Page },
+        ],
+      },
+    ],
+    '/ redirecting to a guarded page': [
+      { path: '', pathMatch: 'full', redirectTo: 'home' },
+      { path: 'home', component: Page, canActivate: [authGuard] },
+      { path: 'profile', component: Page, canActivate: [authGuard] },
+    ],
+  };
+
+  it.each(Object.keys(allGuarded))('with %s and a sign-in failure shown, goes to / once and stops there', async (name) => {
+    const { router, session } = await setUp(null, 'canActivate', allGuarded[name]);
+    session.setState({ error: new LatchkeyError('LATCHKEY_ACCESS_DENIED', 'cancelled') });
+    let navigations = 0;
+    router.events.subscribe((event) => {
+      if (!(event instanceof NavigationStart)) return;
+      // Were it to loop, the error is cleared after a few rounds so the test fails instead of hanging.
+      if (++navigations > 5) session.setState({ error: null });
+    });
+    await router.navigateByUrl('/profile');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The navigation to /profile, and the guard's one to / (refused there): no loop, no sign-in.
+    expect(navigations).toBe(2);
+    expect(session.logins).toEqual([]);
+  });
+
+  it.each(Object.keys(allGuarded))('with %s, leaves a page when the session ends there without starting a sign-in', async (name) => {
+    const { router, session } = await setUp({ sub: 'alice' }, 'canActivate', allGuarded[name]);
+    await router.navigateByUrl('/profile');
+    expect(router.url).toBe('/profile');
+    await session.logout();
+    TestBed.tick();
+    await new Promise((resolve) => setTimeout(resolve, 50));
     expect(session.logins).toEqual([]);
   });
 });

@@ -1,10 +1,18 @@
 import { isPlatformBrowser } from '@angular/common';
 import { inject, PLATFORM_ID } from '@angular/core';
-import { Router, type CanActivateFn, type CanMatchFn, type UrlTree } from '@angular/router';
+import { RedirectCommand, Router, type CanActivateFn, type CanMatchFn } from '@angular/router';
 import { Auth } from './auth';
 
 /** The last URL each app's guard let through, and whether that app already watches for sign-out. */
 const guardedUrl = new WeakMap<Router, string>();
+
+/**
+ * Marks the guard's own navigations to `/`. When `/` is guarded too (an app that is all behind
+ * sign-in, or whose `/` redirects to a guarded page), the guard refuses that navigation instead of
+ * redirecting again, or starting a sign-in: no loop, and the app shell shows Log In and the error.
+ */
+const LEFT_BY_GUARD = 'ɵlatchkeyLeftByGuard';
+const leaveForHome = (router: Router) => new RedirectCommand(router.parseUrl('/'), { state: { [LEFT_BY_GUARD]: true } });
 
 /**
  * When the session ends while a guarded page is on screen (logout here or in another tab, expiry,
@@ -13,7 +21,9 @@ const guardedUrl = new WeakMap<Router, string>();
 function leaveGuardedPageOnSignOut(router: Router, auth: Auth): void {
   if (guardedUrl.has(router)) return;
   auth.authenticated$.subscribe((authenticated) => {
-    if (!authenticated && router.url === guardedUrl.get(router) && router.url !== '/') void router.navigateByUrl('/');
+    if (!authenticated && router.url === guardedUrl.get(router) && router.url !== '/') {
+      void router.navigateByUrl('/', { state: { [LEFT_BY_GUARD]: true } });
+    }
   });
 }
 
@@ -24,9 +34,10 @@ function leaveGuardedPageOnSignOut(router: Router, auth: Auth): void {
  *
  * It never loops: the redirect back from the provider is handled before the router runs (it is never
  * a guarded route), and while a sign-in failure is shown (`auth.error()`) it does not start another
- * sign-in but sends the user to `/`, where the app shows the error.
+ * sign-in but sends the user to `/`, where the app shows the error. Where `/` is guarded too, it
+ * refuses its own navigation there instead (the app shell still shows Log In and the error).
  */
-export const authGuard: CanActivateFn & CanMatchFn = async (): Promise<boolean | UrlTree> => {
+export const authGuard: CanActivateFn & CanMatchFn = async (): Promise<boolean | RedirectCommand> => {
   const router = inject(Router);
   // The server cannot see the browser's session: a guarded route renders on the client only.
   if (!isPlatformBrowser(inject(PLATFORM_ID))) return false;
@@ -40,7 +51,8 @@ export const authGuard: CanActivateFn & CanMatchFn = async (): Promise<boolean |
     guardedUrl.set(router, targetUrl);
     return true;
   }
-  if (auth.error()) return router.parseUrl('/');
+  if (navigation?.extras.state?.[LEFT_BY_GUARD]) return false;
+  if (auth.error()) return leaveForHome(router);
   await auth.login({ returnTo: targetUrl });
   return false;
 };
