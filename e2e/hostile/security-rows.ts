@@ -193,7 +193,7 @@ export const securityRows = [
     id: 'transaction-in-session-storage',
     section: 'Client-side rules',
     case: 'The login transaction',
-    we: 'lives in `sessionStorage` keyed by `state`, deleted on first use',
+    we: "lives in `sessionStorage` keyed by `state`, deleted on first use (with the tab's other unfinished sign-ins), refused after an hour",
     alsoCoveredBy: [`${callback}refuses the same callback URL opened twice with STATE_MISMATCH`],
   },
   {

@@ -78,6 +78,8 @@ export function createIdleMonitor(options: IdleOptions, ports: IdlePorts, handle
     timer = undefined;
     readShared();
     const t = now();
+    // The clock was set back: activity "in the future" would postpone the sign-out by the jump.
+    lastActive = Math.min(lastActive, t);
     const idleAt = lastActive + options.timeoutMs;
     const warnAt = idleAt - warnBeforeMs;
     if (t >= idleAt) {
@@ -100,7 +102,8 @@ export function createIdleMonitor(options: IdleOptions, ports: IdlePorts, handle
 
   const active = (at = now()) => {
     if (stopped) return;
-    lastActive = Math.max(lastActive, at);
+    // Activity now is the latest there is: a later value (the clock set back since) must not stand.
+    lastActive = at;
     if (at - lastShared >= SHARE_EVERY_MS) {
       lastShared = at;
       try {

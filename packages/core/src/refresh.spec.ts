@@ -340,6 +340,10 @@ describe('refresh', () => {
     t.browser.events.dispatchEvent(new Event('visibilitychange'));
     t.browser.events.dispatchEvent(new Event('focus'));
     t.browser.events.dispatchEvent(new Event('pageshow'));
+    // The wake events alone refresh (once for the three), before anything asks for a token.
+    await flushIo();
+    expect(provider.refreshRequests).toBe(1);
+    expect(t.session.getState().expiresAt).toBeGreaterThan(Date.now());
     const token = await t.session.getAccessToken();
     expect(provider.refreshRequests).toBe(1);
     expect(token).toBeTruthy();
@@ -478,6 +482,19 @@ describe('tabs', () => {
     b.browser.events.dispatchEvent(new Event('focus'));
     await flushIo();
     expect(b.session.isAuthenticated()).toBe(true);
+  });
+
+  it.each([
+    ['ten minutes ahead (a logout before the clock was set back)', () => String(Date.now() + 10 * 60_000)],
+    ['far in the future (garbage)', () => '9999999999999'],
+  ])('a logout marker %s does not undo a new sign-in; it is removed', async (_name, marker) => {
+    world.localStorage.setItem(`${KEY}:logged-out-at`, marker());
+    const t = tab();
+    await signIn(t);
+    await flushIo();
+    expect(t.session.getState()).toMatchObject({ status: 'authenticated', error: null });
+    expect(world.store.get(KEY)).not.toBeNull();
+    expect(world.localStorage.getItem(`${KEY}:logged-out-at`)).toBeNull();
   });
 
   it('a sleeping per-tab session that missed the logout message ends on wake (logout marker)', async () => {

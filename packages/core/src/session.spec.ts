@@ -179,6 +179,26 @@ describe('handleRedirectCallback', () => {
     expectNoTokens(session, browser.store, error);
   });
 
+  it('refuses a sign-in left unfinished for over an hour, and a callback clears every other unfinished one', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const session = start();
+    await session.login(); // abandoned: Log In clicked, then Back from the provider
+    const abandoned = browser.assigned as string;
+    await session.login();
+    const second = browser.assigned as string;
+    expect(browser.sessionStorage.length).toBe(2);
+    vi.setSystemTime(Date.now() + 61 * 60_000);
+    browser.href = provider.authorize(abandoned);
+    const error = await failureOf(session.handleRedirectCallback());
+    expect(error.code).toBe('LATCHKEY_STATE_MISMATCH');
+    expect(provider.requests.includes('POST /token')).toBe(false);
+    // Both transactions are gone: the other one cannot complete a sign-in later.
+    expect(browser.sessionStorage.length).toBe(0);
+    browser.href = provider.authorize(second);
+    expect((await failureOf(session.handleRedirectCallback())).code).toBe('LATCHKEY_STATE_MISMATCH');
+    expectNoTokens(session, browser.store);
+  });
+
   type Case = { name: string; code: LatchkeyErrorCode; arrange: () => void; tokenRequest?: boolean };
   const cases: Case[] = [
     {

@@ -396,7 +396,7 @@ class BrowserSession implements Session {
    * that was on its way when the user signed out: its tokens belong to the ended session).
    */
   #loggedOutSince(restored: RestoredSession): boolean {
-    return (this.#tabs?.lastLogoutAt() ?? 0) > restored.stored.signed_in_at_ms;
+    return (this.#tabs?.lastLogoutAt(this.#now()) ?? 0) > restored.stored.signed_in_at_ms;
   }
 
   // ---- the session and its three instants ----
@@ -690,7 +690,7 @@ class BrowserSession implements Session {
           },
         );
       }
-      const tx = ports.transactionStorage ? takeTransaction(ports.transactionStorage, state) : undefined;
+      const tx = ports.transactionStorage ? takeTransaction(ports.transactionStorage, state, this.#now()) : undefined;
       if (!tx || tx.issuer !== config.issuer.href || tx.client_id !== config.clientId) {
         throw new LatchkeyError(
           'LATCHKEY_STATE_MISMATCH',

@@ -10,7 +10,7 @@ export interface TabPorts {
   /** Receives `storage` events (the window). */
   readonly events?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'>;
   /** localStorage, for the logout marker that per-tab stores and sleeping tabs read on wake. */
-  readonly markerStorage?: Pick<Storage, 'getItem' | 'setItem'>;
+  readonly markerStorage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 }
 
 export interface TabHandlers {
@@ -76,10 +76,17 @@ export class TabSync {
     this.#post({ type: 'logout', at });
   }
 
-  /** When the last logout in any tab happened (0 if never or unknown). */
-  lastLogoutAt(): number {
+  /**
+   * When the last logout in any tab happened (0 if never or unknown). A marker from the future (the
+   * clock was set back since, or garbage) is removed: it would undo every sign-in until then.
+   */
+  lastLogoutAt(nowMs: number): number {
     try {
       const value = Number(this.#ports.markerStorage?.getItem(this.#markerKey) ?? 0);
+      if (value > nowMs + 60_000) {
+        this.#ports.markerStorage?.removeItem(this.#markerKey);
+        return 0;
+      }
       return Number.isFinite(value) ? value : 0;
     } catch {
       return 0;

@@ -15,7 +15,7 @@ export interface LoginTransaction {
 export type TransactionStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> & Partial<Pick<Storage, 'key' | 'length'>>;
 
 const PREFIX = 'latchkey.tx.';
-// A sign-in left unfinished this long is abandoned; its transaction is pruned at the next one.
+// A sign-in left unfinished this long is abandoned: its transaction is refused, and pruned at the next one.
 const MAX_AGE_MS = 60 * 60 * 1000;
 
 function unavailable(cause: unknown): LatchkeyError {
@@ -43,12 +43,17 @@ export function saveTransaction(storage: TransactionStorage, state: string, tx: 
   }
 }
 
-/** Takes the transaction for `state` out of storage: it is deleted on first use, whatever it holds. */
-export function takeTransaction(storage: TransactionStorage, state: string): LoginTransaction | undefined {
+/**
+ * Takes the transaction for `state` out of storage: it is deleted on first use, whatever it holds, and
+ * so are this tab's other unfinished sign-ins (Log In clicked twice, Back from the provider), which no
+ * redirect may complete after this one. One older than an hour is refused.
+ */
+export function takeTransaction(storage: TransactionStorage, state: string, nowMs: number): LoginTransaction | undefined {
   let raw: string | null;
   try {
     raw = storage.getItem(PREFIX + state);
     storage.removeItem(PREFIX + state);
+    prune(storage, nowMs, true);
   } catch (cause) {
     throw unavailable(cause);
   }
@@ -57,13 +62,14 @@ export function takeTransaction(storage: TransactionStorage, state: string): Log
     const tx = JSON.parse(raw) as Partial<LoginTransaction> | null;
     const fields = ['issuer', 'client_id', 'redirect_uri', 'code_verifier', 'nonce', 'return_to'] as const;
     if (!tx || fields.some((f) => typeof tx[f] !== 'string') || typeof tx.created_at_ms !== 'number') return undefined;
+    if (!(nowMs - tx.created_at_ms <= MAX_AGE_MS && tx.created_at_ms <= nowMs + 60_000)) return undefined;
     return tx as LoginTransaction;
   } catch {
     return undefined;
   }
 }
 
-function prune(storage: TransactionStorage, nowMs: number): void {
+function prune(storage: TransactionStorage, nowMs: number, all = false): void {
   if (typeof storage.key !== 'function' || typeof storage.length !== 'number') return;
   const stale: string[] = [];
   for (let i = 0; i < storage.length; i++) {
@@ -71,7 +77,7 @@ function prune(storage: TransactionStorage, nowMs: number): void {
     if (!key?.startsWith(PREFIX)) continue;
     try {
       const created = (JSON.parse(storage.getItem(key) ?? 'null') as Partial<LoginTransaction> | null)?.created_at_ms;
-      if (typeof created !== 'number' || nowMs - created > MAX_AGE_MS) stale.push(key);
+      if (all || typeof created !== 'number' || nowMs - created > MAX_AGE_MS) stale.push(key);
     } catch {
       stale.push(key);
     }
