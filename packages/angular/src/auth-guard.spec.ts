@@ -91,13 +91,16 @@ describe('authGuard', () => {
     expect(session.logins).toEqual([]);
   });
 
-  it.each(Object.keys(allGuarded))('with %s, leaves a page when the session ends there without starting a sign-in', async (name) => {
-    const { router, session } = await setUp({ sub: 'alice' }, 'canActivate', allGuarded[name]);
-    await router.navigateByUrl('/profile');
-    expect(router.url).toBe('/profile');
-    await session.logout();
-    TestBed.tick();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(session.logins).toEqual([]);
-  });
+  it.each(Object.keys(allGuarded))(
+    'with %s, a session that ends on a page signs in again to it: there is no page to leave for',
+    async (name) => {
+      const { router, session } = await setUp({ sub: 'alice' }, 'canActivate', allGuarded[name]);
+      await router.navigateByUrl('/profile');
+      expect(router.url).toBe('/profile');
+      await session.logout();
+      TestBed.tick();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(session.logins).toEqual([{ returnTo: '/profile' }]);
+    },
+  );
 });

@@ -1,6 +1,6 @@
 import { isPlatformBrowser } from '@angular/common';
 import { inject, PLATFORM_ID } from '@angular/core';
-import { RedirectCommand, Router, type CanActivateFn, type CanMatchFn } from '@angular/router';
+import { RedirectCommand, Router, type ActivatedRouteSnapshot, type CanActivateFn, type CanMatchFn } from '@angular/router';
 import { Auth } from './auth';
 
 /** The last URL each app's guard let through, and whether that app already watches for sign-out. */
@@ -16,21 +16,34 @@ const leaveForHome = (router: Router) => new RedirectCommand(router.parseUrl('/'
 
 /**
  * When the session ends while a guarded page is on screen (logout here or in another tab, expiry,
- * idle), leaves it for `/`: the page is not shown signed out. It never starts a sign-in by itself.
+ * idle), leaves it for `/`: the page is not shown signed out. Where `/` is guarded too (an app all
+ * behind sign-in) there is nowhere to leave for, so it signs in again, returning to the page.
  */
 function leaveGuardedPageOnSignOut(router: Router, auth: Auth): void {
   if (guardedUrl.has(router)) return;
   auth.authenticated$.subscribe((authenticated) => {
-    if (!authenticated && router.url === guardedUrl.get(router) && router.url !== '/') {
-      void router.navigateByUrl('/', { state: { [LEFT_BY_GUARD]: true } });
-    }
+    const page = router.url;
+    if (authenticated || page !== guardedUrl.get(router)) return;
+    const left = page === '/' ? Promise.resolve(false) : router.navigateByUrl('/', { state: { [LEFT_BY_GUARD]: true } });
+    void left.then((ok) => {
+      if (!ok || behindGuard(router.routerState.snapshot.root)) void auth.login({ returnTo: page });
+    });
   });
+}
+
+/** Whether the page shown is behind `authGuard` (on its route or any parent). */
+function behindGuard(route: ActivatedRouteSnapshot | null): boolean {
+  for (; route; route = route.firstChild) {
+    const config = route.routeConfig;
+    if ([config?.canActivate, config?.canMatch, config?.canActivateChild].some((guards) => guards?.includes(authGuard))) return true;
+  }
+  return false;
 }
 
 /**
  * Lets signed-in users through; sends the others to sign in, with `returnTo` set so they land back
  * on the page they asked for. Use it as `canActivate` or `canMatch`. When the session ends while a
- * guarded page is shown, the app leaves it for `/`.
+ * guarded page is shown, the app leaves it for `/` (and signs in again where `/` is guarded too).
  *
  * It never loops: the redirect back from the provider is handled before the router runs (it is never
  * a guarded route), and while a sign-in failure is shown (`auth.error()`) it does not start another

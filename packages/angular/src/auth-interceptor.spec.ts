@@ -1,11 +1,12 @@
 import { HttpClient, HttpErrorResponse, provideHttpClient, withInterceptors } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
-import { ApplicationInitStatus, provideZonelessChangeDetection } from '@angular/core';
+import { ApplicationInitStatus, inject, provideAppInitializer, provideZonelessChangeDetection } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { firstValueFrom } from 'rxjs';
 import { provideLatchkeyTesting, TestingSession } from '../testing/src';
 import { authInterceptor } from './auth-interceptor';
-import { withTokenFor } from './provide-latchkey';
+import { LATCHKEY_SESSION_FACTORY, type LatchkeyAngularConfig } from './latchkey-options';
+import { provideLatchkey, withTokenFor } from './provide-latchkey';
 
 async function setUp(user: { sub: string } | null = { sub: 'alice' }) {
   TestBed.configureTestingModule({
@@ -24,6 +25,39 @@ async function setUp(user: { sub: string } | null = { sub: 'alice' }) {
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('authInterceptor', () => {
+  it('a request made while the configuration (with its tokenFor) loads waits for it and gets the token', async () => {
+    let release!: () => void;
+    const loader = () =>
+      new Promise<LatchkeyAngularConfig>(
+        (resolve) =>
+          (release = () => resolve({ issuer: 'https://op.example.com/', clientId: 'spa', tokenFor: ['https://api.example.com'] })),
+      );
+    TestBed.configureTestingModule({
+      providers: [
+        provideZonelessChangeDetection(),
+        provideHttpClient(withInterceptors([authInterceptor])),
+        provideHttpClientTesting(),
+        { provide: LATCHKEY_SESSION_FACTORY, useValue: () => new TestingSession({ user: { sub: 'alice' }, accessToken: 'at-1' }) },
+        provideLatchkey(loader),
+        // Another initializer calls the API while the configuration loads.
+        provideAppInitializer(
+          () =>
+            void inject(HttpClient)
+              .get('https://api.example.com/me')
+              .subscribe({ error: () => undefined }),
+        ),
+      ],
+    });
+    const started = TestBed.inject(ApplicationInitStatus).donePromise;
+    await tick();
+    const backend = TestBed.inject(HttpTestingController);
+    expect(backend.match(() => true)).toEqual([]); // held until the rules are known
+    release();
+    await started;
+    await tick();
+    expect(backend.expectOne('https://api.example.com/me').request.headers.get('Authorization')).toBe('Bearer at-1');
+  });
+
   it('attaches the bearer token to a configured origin', async () => {
     const { http, backend } = await setUp();
     const response = firstValueFrom(http.get('https://api.example.com/orders'));

@@ -15,8 +15,16 @@ import { matchesTokenRule } from './token-rules';
  */
 export const authInterceptor: HttpInterceptorFn = (req: HttpRequest<unknown>, next: HttpHandlerFn): Observable<HttpEvent<unknown>> => {
   const auth = inject(Auth);
+  const baseUri = inject(DOCUMENT).baseURI;
+  // A request made while the configuration loads (another initializer's) waits for its `tokenFor`.
+  const rulesReady = auth.ɵtokenRulesReady();
+  if (rulesReady) return from(rulesReady).pipe(switchMap(() => intercept(auth, baseUri, req, next)));
+  return intercept(auth, baseUri, req, next);
+};
+
+function intercept(auth: Auth, baseUri: string, req: HttpRequest<unknown>, next: HttpHandlerFn): Observable<HttpEvent<unknown>> {
   const rules = auth.ɵtokenRules();
-  const url = URL.parse(req.url, inject(DOCUMENT).baseURI);
+  const url = URL.parse(req.url, baseUri);
   if (!url || rules.length === 0 || !matchesTokenRule(url, rules) || req.headers.has('Authorization')) return next(req);
   const withToken = (forceRefresh: boolean) =>
     from(auth.getAccessToken({ forceRefresh }).catch(() => undefined)).pipe(
@@ -27,4 +35,4 @@ export const authInterceptor: HttpInterceptorFn = (req: HttpRequest<unknown>, ne
       error instanceof HttpErrorResponse && error.status === 401 && auth.authenticated() ? withToken(true) : throwError(() => error),
     ),
   );
-};
+}

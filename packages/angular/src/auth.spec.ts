@@ -2,7 +2,7 @@ import { ApplicationInitStatus, ChangeDetectionStrategy, Component, inject, prov
 import { TestBed } from '@angular/core/testing';
 import { memoryStore, type SessionStore } from '@latchkey/core';
 import { Auth } from './auth';
-import { provideLatchkey, withStore } from './provide-latchkey';
+import { provideLatchkey, withIdleTimeout, withStore } from './provide-latchkey';
 
 const ISSUER = 'http://127.0.0.1:9/';
 const CLIENT_ID = 'spa';
@@ -80,6 +80,28 @@ describe('Auth', () => {
   it('waits for an async configuration loader', async () => {
     const auth = await setUp(storeWithSession(60_000), async () => ({ issuer: ISSUER, clientId: CLIENT_ID }));
     expect(auth.authenticated()).toBe(true);
+  });
+
+  it('an app destroyed while its configuration loads starts nothing afterwards (no session, no idle sign-out)', async () => {
+    const store = { ...storeWithSession(3_600_000), shared: true };
+    let release!: () => void;
+    const loader = () =>
+      new Promise<{ issuer: string; clientId: string }>((resolve) => (release = () => resolve({ issuer: ISSUER, clientId: CLIENT_ID })));
+    TestBed.configureTestingModule({
+      providers: [
+        provideZonelessChangeDetection(),
+        provideLatchkey(loader, withStore(store), withIdleTimeout({ minutes: 0.001, warnSeconds: 0 })),
+      ],
+    });
+    const started = TestBed.inject(ApplicationInitStatus).donePromise;
+    await Promise.resolve();
+    TestBed.resetTestingModule(); // the app is destroyed
+    release(); // and only then does the loader answer
+    await started.catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // five idle timeouts of 60 ms
+    // Had a session started, its idle monitor would have signed every tab out of the shared store.
+    expect(store.get(`latchkey:${CLIENT_ID}`)).not.toBeNull();
+    expect(localStorage.getItem(`latchkey:${CLIENT_ID}:logged-out-at`)).toBeNull();
   });
 
   it('re-renders a zoneless OnPush template when the session expires, with no input', async () => {

@@ -46,6 +46,11 @@ export class Auth {
   readonly #idleWarning = signal<number | null>(null);
   #session: Session | undefined;
   #ready: Promise<Session | undefined> | undefined;
+  #destroyed = false;
+  /** Settles once the configuration (and with it `tokenFor`) is loaded, or its loading failed. */
+  #configured = false;
+  #markConfigured!: () => void;
+  readonly #whenConfigured = new Promise<void>((resolve) => (this.#markConfigured = resolve));
   #idle: IdleMonitor | undefined;
   #tokenRules: readonly TokenRule[] = inject(LATCHKEY_TOKEN_RULES);
   /**
@@ -77,6 +82,8 @@ export class Auth {
 
   constructor() {
     inject(DestroyRef).onDestroy(() => {
+      // Start-up may still be on its way (a loader, the redirect back): it stops at its next step.
+      this.#destroyed = true;
       this.#idle?.stop();
       this.#session?.dispose();
     });
@@ -99,11 +106,23 @@ export class Auth {
   }
 
   async #start(): Promise<Session | undefined> {
+    try {
+      return await this.#startSession();
+    } finally {
+      this.#configured = true;
+      this.#markConfigured();
+    }
+  }
+
+  async #startSession(): Promise<Session | undefined> {
     // On the server the browser's store is out of reach: stay `loading` and render a placeholder.
     if (!this.#browser) return undefined;
     const { source, overrides } = this.#options;
     const { tokenFor, idle, ...config } = { ...(typeof source === 'function' ? await source() : source), ...overrides };
     if (tokenFor) this.#tokenRules = [...this.#tokenRules, ...parseTokenRules(tokenFor)];
+    this.#configured = true;
+    this.#markConfigured();
+    if (this.#destroyed) return undefined;
     if (idle) {
       if (this.#idleOptions)
         throw new LatchkeyConfigError('The idle timeout is set twice: by withIdleTimeout() and by the configuration. Keep one.');
@@ -124,17 +143,19 @@ export class Auth {
         ({ returnTo }) => returnTo,
         () => '/',
       );
-      this.#document.defaultView?.history.replaceState(null, '', target);
       off();
+      if (this.#destroyed) return undefined;
+      this.#document.defaultView?.history.replaceState(null, '', target);
     }
     await session.ready();
+    if (this.#destroyed) return undefined;
     this.#watchIdle(session.getState(), config.clientId);
     return session;
   }
 
   #watchIdle(state: SessionState, clientId: string): void {
     const options = this.#idleOptions;
-    if (!options) return;
+    if (!options || this.#destroyed) return;
     if (state.status !== 'authenticated') {
       this.#idle?.stop();
       this.#idle = undefined;
@@ -250,6 +271,14 @@ export class Auth {
   /** @internal The origins `authInterceptor` sends the token to: `withTokenFor()`'s and the loaded configuration's. */
   ɵtokenRules(): readonly TokenRule[] {
     return this.#tokenRules;
+  }
+
+  /**
+   * @internal For `authInterceptor`: `null` once the rules are final, else when they will be (a request
+   * made while the configuration loads waits for its `tokenFor`).
+   */
+  ɵtokenRulesReady(): Promise<void> | null {
+    return this.#configured ? null : this.#whenConfigured;
   }
 
   /** Dismisses the current {@link error}. */
