@@ -1,5 +1,5 @@
 // npm test: every test — core unit tests, Angular unit tests, size budgets, browser tests in Chromium — then one
-// closing line with the totals of all runners: "N passed, N failed". A skipped browser test counts as failed.
+// closing line with the totals of all runners: "N passed, N failed". A skipped test counts as failed.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { ensureChromium } from './ensure-chromium.ts';
 import { run } from './run.ts';
@@ -21,7 +21,8 @@ async function vitestTotals(file: string): Promise<Totals> {
     numPendingTests: number;
     numTodoTests: number;
   };
-  return { passed: report.numPassedTests, failed: report.numFailedTests };
+  // A skipped or todo test proves nothing: it counts as failed, as a skipped browser test does.
+  return { passed: report.numPassedTests, failed: report.numFailedTests + report.numPendingTests + report.numTodoTests };
 }
 
 async function playwrightTotals(file: string): Promise<Totals> {
@@ -64,6 +65,13 @@ await suite(
   },
 );
 await suite(
+  'api (vitest)',
+  'npx',
+  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=../../${results}/api.json`],
+  () => vitestTotals(`${results}/api.json`),
+  { cwd: 'apps/api' },
+);
+await suite(
   'angular (ng test)',
   'npx',
   ['ng', 'test', 'angular', '--watch=false', '--reporters=default', '--reporters=json', `--output-file=${results}/angular.json`],
@@ -74,7 +82,8 @@ await suite('size budgets', process.execPath, ['bench/size-budget.ts', '--json',
   budgetTotals(`${results}/size.json`),
 );
 await suite('browser (playwright)', 'npx', ['playwright', 'test'], () => playwrightTotals(`${results}/e2e.json`), { cwd: 'e2e' });
-// docs/security.md from this run: each SECURITY.md case, its tests, their result. A case no test ran for fails.
+// docs/security.md from this run: each SECURITY.md case, its tests, their result. A case fails here unless
+// every test named for it ran and passed (a failing one already fails in its own suite).
 await suite('security table', process.execPath, ['e2e/hostile/report.ts', '--json', `${results}/security.json`], async () => ({
   passed: 0,
   failed: (JSON.parse(await readFile(`${results}/security.json`, 'utf8')) as { uncovered: number }).uncovered,

@@ -81,6 +81,8 @@ export async function startApi(options: ApiOptions): Promise<Api> {
         audience: options.audience,
         typ: 'at+jwt',
         algorithms: ['RS256', 'PS256', 'ES256'],
+        // RFC 9068 §2.2: without exp a token would never expire.
+        requiredClaims: ['exp', 'iat', 'sub', 'client_id', 'jti'],
       });
       return send(req, res, 200, {
         message: `Hello ${String(payload['sub'])}: your access token for ${options.audience} checks out.`,
