@@ -148,6 +148,7 @@ test.describe('a hostile provider, one issuer per case', () => {
       await expect(greeting(page)).toBeVisible();
       await expect(logInButton(page)).toBeVisible({ timeout: TTL_MS + 5_000 });
       expect(Date.now() - signedInAt, 'the session ended on time').toBeLessThan(TTL_MS + 3_000);
+      expect(Date.now() - signedInAt, 'the session lasted until its end').toBeGreaterThan(TTL_MS - 1_500);
       await expect(page.getByRole('alert')).toContainText(outcome.keptUntilEnd);
       await expectNoTokens(page);
       const attempts = refreshes(await expectQuiet(page, c.name));
@@ -231,6 +232,7 @@ test.describe('a hostile provider over more than one sign-in, or going down', ()
     await expect(greeting(page)).toBeVisible();
     await expect(logInButton(page)).toBeVisible({ timeout: TTL_MS + 5_000 });
     expect(Date.now() - signedInAt, 'the session ended on time').toBeLessThan(TTL_MS + 3_000);
+    expect(Date.now() - signedInAt, 'the session lasted until its end').toBeGreaterThan(TTL_MS - 1_500);
     await expect(page.getByRole('alert')).toContainText('LATCHKEY_PROVIDER_UNREACHABLE');
     await expectNoTokens(page);
     await expectQuiet(page, downStored.name);

@@ -131,6 +131,7 @@ test.describe('expiry', () => {
     await expect(page.getByRole('button', { name: 'Log In', exact: true })).toBeVisible({ timeout: (ports.shortTtlSeconds + 5) * 1000 });
     const elapsedMs = Date.now() - signedInAt;
     expect(elapsedMs).toBeLessThan((ports.shortTtlSeconds + 2) * 1000);
+    expect(elapsedMs, 'the session lasted until its end').toBeGreaterThan((ports.shortTtlSeconds - 2) * 1000);
     await expect(page.getByText('Signed in as')).toHaveCount(0);
     expect(await storageDump(page)).not.toContain('latchkey:latchkey-demo"');
   });

@@ -81,7 +81,7 @@ describe('properties of everything that decodes untrusted data', () => {
     { requiredKeys: [] },
   );
 
-  it('parseStoredSession never throws, and accepts only a complete record for this issuer and client', () => {
+  it('parseStoredSession never throws on anything, and accepts nothing that is not a record', () => {
     fc.assert(
       fc.property(
         fc.oneof(
@@ -91,14 +91,93 @@ describe('properties of everything that decodes untrusted data', () => {
         ),
         (raw) => {
           const restored = parseStoredSession(raw, 'https://op.example.com/', 'app');
-          if (restored) {
-            expect(restored.stored.issuer).toBe('https://op.example.com/');
-            expect(typeof restored.user.sub).toBe('string');
-            expect(Number.isFinite(restored.user.exp)).toBe(true);
-            expect(Number.isFinite(restored.stored.expires_at_ms)).toBe(true);
-          }
+          // Random records essentially never form a valid one; when one does, it reads back as written.
+          if (restored) expect(JSON.parse(raw as string)).toMatchObject({ ...restored.stored, signed_in_at_ms: undefined });
         },
       ),
+      { numRuns },
+    );
+  });
+
+  // A complete, valid record for this issuer and client, and one field at a time made wrong.
+  const claims = { iss: 'https://op.example.com/', sub: 'alice', aud: 'app', exp: 2_000_000_000 };
+  const jwt = (payload: unknown) => `${b64u('{"alg":"RS256"}')}.${b64u(JSON.stringify(payload))}.sig`;
+  const validRecord: Record<string, unknown> = {
+    v: 1,
+    issuer: 'https://op.example.com/',
+    client_id: 'app',
+    id_token: jwt(claims),
+    access_token: 'at',
+    token_type: 'bearer',
+    issued_at_ms: 1_000,
+    signed_in_at_ms: 500,
+    expires_at_ms: 2_000,
+    clock_offset_ms: 0,
+    refresh_token: 'rt',
+    scope: 'openid',
+  };
+  const notAFiniteNumber = fc.oneof(fc.string(), fc.constantFrom(NaN, Infinity, -Infinity, null, true), fc.array(fc.integer()));
+  const nonEmptyStringOtherThan = (value: string) => fc.string({ minLength: 1 }).filter((s) => s !== value);
+  const wrong: Record<string, fc.Arbitrary<unknown>> = {
+    v: fc.anything().filter((v) => v !== 1),
+    issuer: nonEmptyStringOtherThan('https://op.example.com/'),
+    client_id: nonEmptyStringOtherThan('app'),
+    id_token: fc.oneof(
+      hostileString.filter((t) => decodeJwtPayload(t) === undefined),
+      fc.constantFrom(
+        jwt({ ...claims, iss: 'https://evil.example/' }),
+        jwt({ ...claims, aud: 'other' }),
+        jwt({ ...claims, aud: ['other'] }),
+        jwt({ ...claims, sub: '' }),
+        jwt({ ...claims, sub: 42 }),
+        jwt({ ...claims, exp: '2000000000' }),
+        jwt({ iss: claims.iss, aud: claims.aud, exp: claims.exp }),
+      ),
+    ),
+    access_token: fc.oneof(
+      fc.constant(''),
+      fc.anything().filter((v) => typeof v !== 'string'),
+    ),
+    token_type: fc.anything().filter((v) => typeof v !== 'string' && v !== undefined),
+    issued_at_ms: notAFiniteNumber,
+    signed_in_at_ms: notAFiniteNumber,
+    expires_at_ms: notAFiniteNumber,
+    clock_offset_ms: notAFiniteNumber,
+    refresh_token: fc.oneof(
+      fc.constant(''),
+      fc.anything().filter((v) => typeof v !== 'string' && v !== undefined),
+    ),
+    scope: fc.anything().filter((v) => typeof v !== 'string' && v !== undefined),
+  };
+
+  it('parseStoredSession reads a valid record back as written, and refuses it with any one field wrong or a required one missing', () => {
+    const restored = parseStoredSession(JSON.stringify(validRecord), 'https://op.example.com/', 'app');
+    expect(restored?.stored).toEqual(validRecord);
+    expect(restored?.user).toMatchObject(claims);
+    const mutation = fc.oneof(
+      ...Object.entries(wrong).map(([field, value]) => value.map((v) => ({ field, value: v as unknown, drop: false }))),
+      fc
+        .constantFrom(
+          'v',
+          'issuer',
+          'client_id',
+          'id_token',
+          'access_token',
+          'token_type',
+          'issued_at_ms',
+          'expires_at_ms',
+          'clock_offset_ms',
+        )
+        .map((field) => ({ field, value: undefined as unknown, drop: true })),
+    );
+    fc.assert(
+      fc.property(mutation, ({ field, value, drop }) => {
+        const changed = { ...validRecord, [field]: value };
+        if (drop) delete changed[field];
+        const raw = JSON.stringify(changed);
+        // JSON cannot carry NaN or Infinity (they become null) or undefined (dropped): still wrong, or absent.
+        expect(parseStoredSession(raw, 'https://op.example.com/', 'app'), `${field}: ${raw}`).toBeUndefined();
+      }),
       { numRuns },
     );
   });

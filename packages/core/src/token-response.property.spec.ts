@@ -150,7 +150,7 @@ describe('properties of the code exchange against any token endpoint response', 
           expect(typeof stored['access_token']).toBe('string');
           expect(Number.isFinite(stored['expires_at_ms'])).toBe(true);
           expect(stored['expires_at_ms']).toBeGreaterThanOrEqual(stored['issued_at_ms'] as number);
-          if ('refresh_token' in stored) expect(stored['refresh_token']).toBe(sent['refresh_token']);
+          expect(stored['refresh_token']).toBe(sent['refresh_token']);
           await h.session.logout({ revokeRefreshToken: false });
         }),
         { numRuns },
