@@ -49,7 +49,7 @@ export async function sizeChecks(): Promise<SizeCheck[]> {
     {
       name: `@latchkey/angular as the demo imports it (${names.join(', ')}; with core and oauth4webapi)`,
       contents: `export { ${names.join(', ')} } from '@latchkey/angular';`,
-      budgetBytes: 22_000,
+      budgetBytes: 22_500,
       targetBytes: 15_000,
     },
   ];
