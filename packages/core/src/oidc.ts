@@ -52,6 +52,7 @@ export class OidcClient {
   readonly #fetch: typeof fetch;
   readonly #now: () => number;
   readonly #setTimeout: (handler: () => void, ms: number) => unknown;
+  readonly #clearTimeout: (id: unknown) => void;
   #metadata: Promise<oauth.AuthorizationServer> | undefined;
   #jwksAs: oauth.AuthorizationServer | undefined;
 
@@ -60,30 +61,37 @@ export class OidcClient {
     fetchImpl: typeof fetch,
     now: () => number,
     setTimeoutImpl: (handler: () => void, ms: number) => unknown,
+    clearTimeoutImpl: (id: unknown) => void,
   ) {
     this.#config = config;
     this.#fetch = fetchImpl;
     this.#now = now;
     this.#setTimeout = setTimeoutImpl;
+    this.#clearTimeout = clearTimeoutImpl;
   }
+
+  /** Every request has a deadline, on the session's clock, for its answer to start arriving. */
+  readonly #fetchWithDeadline: typeof fetch = async (input, init) => {
+    const controller = new AbortController();
+    const timer = this.#setTimeout(
+      () => controller.abort(new DOMException('The provider did not answer in time.', 'TimeoutError')),
+      REQUEST_TIMEOUT_MS,
+    );
+    try {
+      return await this.#fetch(input, { ...init, signal: controller.signal });
+    } finally {
+      this.#clearTimeout(timer);
+    }
+  };
 
   #options<T extends object>(
     extra?: T,
-    fetchImpl: typeof fetch = this.#fetch,
-  ): T & { [oauth.customFetch]: typeof fetch; [oauth.allowInsecureRequests]: boolean; signal: () => AbortSignal } {
+    fetchImpl: typeof fetch = this.#fetchWithDeadline,
+  ): T & { [oauth.customFetch]: typeof fetch; [oauth.allowInsecureRequests]: boolean } {
     return {
       ...(extra as T),
       [oauth.customFetch]: fetchImpl,
       [oauth.allowInsecureRequests]: isLoopback(this.#config.issuer),
-      // Every request gets its own deadline, on the session's clock.
-      signal: () => {
-        const controller = new AbortController();
-        this.#setTimeout(
-          () => controller.abort(new DOMException('The provider did not answer in time.', 'TimeoutError')),
-          REQUEST_TIMEOUT_MS,
-        );
-        return controller.signal;
-      },
     };
   }
 
@@ -236,7 +244,7 @@ export class OidcClient {
     for (let attempt = 0; ; attempt++) {
       let jwksStatus: number | undefined;
       const fetchJwks: typeof fetch = async (input, init) => {
-        const answer = await this.#fetch(input, init);
+        const answer = await this.#fetchWithDeadline(input, init);
         jwksStatus = answer.status;
         return answer;
       };

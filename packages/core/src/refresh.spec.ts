@@ -298,6 +298,14 @@ describe('refresh', () => {
     expect(provider.refreshRequests).toBe(1);
   });
 
+  it("each request's deadline timer goes when its answer comes: one timer left, the session's own", async () => {
+    const t = tab();
+    await signIn(t);
+    await advance(76_000);
+    expect(provider.refreshRequests).toBe(1);
+    expect(vi.getTimerCount()).toBe(1);
+  });
+
   it('a refresh whose ID token cannot be checked (the JWKS unreachable) is not retried with the used refresh token', async () => {
     provider.tokenTtlSeconds = 600; // refresh at 450 s: oauth4webapi's JWKS cache (300 s) is stale by then
     let jwks: 'up' | 'down' | '503' = 'up';

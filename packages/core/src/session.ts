@@ -237,7 +237,13 @@ class BrowserSession implements Session {
     this.#config = resolved;
     this.#store = resolved.store;
     this.#refreshTokenStore = resolved.refreshTokenStore;
-    this.#oidc = new OidcClient(resolved, ports.fetch ?? fetch, this.#now, (handler, ms) => (ports.setTimeout ?? setTimeout)(handler, ms));
+    this.#oidc = new OidcClient(
+      resolved,
+      ports.fetch ?? fetch,
+      this.#now,
+      (handler, ms) => (ports.setTimeout ?? setTimeout)(handler, ms),
+      (id) => (ports.clearTimeout ?? clearTimeout)(id as never),
+    );
     this.#tabs = new TabSync(
       resolved.storeKey,
       ports,
