@@ -88,6 +88,19 @@ describe('createIdleMonitor', () => {
     expect(log).toEqual(['a: warn', 'a: idle']);
   });
 
+  it('after the clock is set back, activity in one tab still keeps the others alive', async () => {
+    const log: string[] = [];
+    const a = tab(log, 'a');
+    tab(log, 'b');
+    a.events.dispatchEvent(new Event('keydown'));
+    vi.setSystemTime(Date.now() - 60 * 60_000);
+    for (let i = 0; i < 5; i++) {
+      await vi.advanceTimersByTimeAsync(4 * 60_000);
+      a.events.dispatchEvent(new Event('keydown'));
+    }
+    expect(log).toEqual([]);
+  });
+
   it('mouse movement is shared at most once a second', async () => {
     const log: string[] = [];
     const a = tab(log, 'a');

@@ -104,7 +104,8 @@ export function createIdleMonitor(options: IdleOptions, ports: IdlePorts, handle
     if (stopped) return;
     // Activity now is the latest there is: a later value (the clock set back since) must not stand.
     lastActive = at;
-    if (at - lastShared >= SHARE_EVERY_MS) {
+    // (A last share "in the future" means the clock was set back: share now.)
+    if (at - lastShared >= SHARE_EVERY_MS || at < lastShared) {
       lastShared = at;
       try {
         ports.storage?.setItem(storageKey, String(at));

@@ -475,6 +475,9 @@ describe('tabs', () => {
     });
     await a.session.ready();
     expect(a.session.isAuthenticated()).toBe(true);
+    const seen: string[] = [];
+    a.session.subscribe((state) => seen.push(state.status));
+    a.session.on('expired', () => seen.push('event: expired'));
     frozen = true;
     vi.setSystemTime(Date.now() + 70_000);
     b.browser.assigned = undefined;
@@ -487,6 +490,9 @@ describe('tabs', () => {
     await flushIo();
     expect(world.store.get(KEY)).toBe(fresh);
     expect(a.session.isAuthenticated()).toBe(true);
+    // It went straight to the new session: never signed out in between, no `expired`.
+    expect(seen).not.toContain('anonymous');
+    expect(seen).not.toContain('event: expired');
     b.browser.events.dispatchEvent(new Event('focus'));
     await flushIo();
     expect(b.session.isAuthenticated()).toBe(true);
@@ -503,6 +509,20 @@ describe('tabs', () => {
     expect(t.session.getState()).toMatchObject({ status: 'authenticated', error: null });
     expect(world.store.get(KEY)).not.toBeNull();
     expect(world.localStorage.getItem(`${KEY}:logged-out-at`)).toBeNull();
+  });
+
+  it('a logout marker removed in another tab (one from the future) signs no tab out', async () => {
+    const a = tab();
+    await signIn(a);
+    const b = tab({ store: memoryStore() });
+    await signIn(b);
+    // What a browser delivers to the other tabs when one removes the marker.
+    const removed = Object.assign(new Event('storage'), { key: `${KEY}:logged-out-at`, oldValue: '9999999999999', newValue: null });
+    a.browser.events.dispatchEvent(removed);
+    b.browser.events.dispatchEvent(removed);
+    await flushIo();
+    expect(a.session.isAuthenticated()).toBe(true);
+    expect(b.session.isAuthenticated()).toBe(true);
   });
 
   it('a sleeping per-tab session that missed the logout message ends on wake (logout marker)', async () => {

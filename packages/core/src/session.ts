@@ -475,18 +475,29 @@ class BrowserSession implements Session {
 
   #expire(endAt: number): void {
     const ended = this.#current;
-    const shared = this.#store.shared === true;
-    this.#endLocally(!shared);
-    this.#events.emit('expired', { expiresAt: endAt });
-    if (!shared || !ended) return;
+    const end = (removeStored: boolean) => {
+      this.#endLocally(removeStored);
+      this.#events.emit('expired', { expiresAt: endAt });
+    };
+    if (!this.#store.shared || !ended) return end(true);
     // A tab waking after the end may find a newer session in the shared store (a sign-in in another
-    // tab meanwhile): only the session that ended is removed; a newer one is followed.
+    // tab meanwhile): it follows that one, never showing the end in between, and removes only the
+    // session that ended. A sync store (localStorage) answers at once.
     const epoch = this.#epoch;
-    void Promise.resolve(this.#read()).then((latest) => {
+    void then(this.#read(), (latest) => {
       if (epoch !== this.#epoch) return;
-      if (!latest || sameSession(latest.stored, ended.stored)) this.#removeStored();
-      else this.#syncFromStore();
+      const same = latest !== undefined && sameSession(latest.stored, ended.stored);
+      if (latest && !same && !this.#loggedOutSince(latest) && this.#usable(latest)) {
+        this.#follow(latest);
+        if (this.#current !== ended) return;
+      }
+      end(!latest || same);
     });
+  }
+
+  /** Not over by its own clock: unexpired, or renewable with its refresh token. */
+  #usable(session: RestoredSession): boolean {
+    return session.stored.expires_at_ms > this.#now() || session.stored.refresh_token !== undefined;
   }
 
   #loggedOutElsewhere(): void {
@@ -520,36 +531,40 @@ class BrowserSession implements Session {
     if (!this.#config || !this.#store.shared || this.#disposed) return;
     const epoch = this.#epoch;
     void Promise.resolve(this.#read()).then((latest) => {
-      if (epoch !== this.#epoch) return;
-      const current = this.#current;
-      if (!latest) {
-        if (current) this.#loggedOutElsewhere();
-        return;
-      }
-      if (current && sameSession(latest.stored, current.stored)) return;
-      // Never step back to an older session of the same user (a store that lags behind this tab).
-      if (current && latest.user.sub === current.user.sub && latest.stored.issued_at_ms < current.stored.issued_at_ms) return;
-      if (this.#loggedOutSince(latest)) {
-        // A refresh of a session that was signed out while it was on its way: it ended with the logout.
-        this.#removeStored();
-        if (current && this.#loggedOutSince(current)) this.#loggedOutElsewhere();
-        return;
-      }
-      if (latest.stored.expires_at_ms <= this.#now() && !latest.stored.refresh_token) return;
-      const signedIn = !current || current.user.sub !== latest.user.sub;
-      this.#adopt(latest);
-      if (signedIn) {
-        this.#events.emit('authenticated', {
-          idToken: latest.stored.id_token,
-          idTokenPayload: latest.user,
-          accessToken: latest.stored.access_token,
-          expiresAt: latest.stored.expires_at_ms,
-          state: '',
-        });
-      } else {
-        this.#events.emit('refreshed', { expiresAt: latest.stored.expires_at_ms });
-      }
+      if (epoch === this.#epoch) this.#follow(latest);
     });
+  }
+
+  /** Brings this tab in line with what the shared store holds now. */
+  #follow(latest: RestoredSession | undefined): void {
+    const current = this.#current;
+    if (!latest) {
+      if (current) this.#loggedOutElsewhere();
+      return;
+    }
+    if (current && sameSession(latest.stored, current.stored)) return;
+    // Never step back to an older session of the same user (a store that lags behind this tab).
+    if (current && latest.user.sub === current.user.sub && latest.stored.issued_at_ms < current.stored.issued_at_ms) return;
+    if (this.#loggedOutSince(latest)) {
+      // A refresh of a session that was signed out while it was on its way: it ended with the logout.
+      this.#removeStored();
+      if (current && this.#loggedOutSince(current)) this.#loggedOutElsewhere();
+      return;
+    }
+    if (!this.#usable(latest)) return;
+    const signedIn = !current || current.user.sub !== latest.user.sub;
+    this.#adopt(latest);
+    if (signedIn) {
+      this.#events.emit('authenticated', {
+        idToken: latest.stored.id_token,
+        idTokenPayload: latest.user,
+        accessToken: latest.stored.access_token,
+        expiresAt: latest.stored.expires_at_ms,
+        state: '',
+      });
+    } else {
+      this.#events.emit('refreshed', { expiresAt: latest.stored.expires_at_ms });
+    }
   }
 
   // ---- refresh: single-flight in the tab and across tabs ----

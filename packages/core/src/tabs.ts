@@ -36,7 +36,8 @@ export class TabSync {
     if (key === this.#storeKey) {
       if (newValue === null) this.#handlers.onLogout();
       else this.#handlers.onStored();
-    } else if (key === this.#markerKey) {
+    } else if (key === this.#markerKey && newValue !== null) {
+      // (A removed marker — one from the future, see lastLogoutAt — is no logout.)
       this.#handlers.onLogout();
     }
   };
