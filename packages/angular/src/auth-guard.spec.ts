@@ -48,6 +48,19 @@ describe('authGuard', () => {
     expect(session.logins).toEqual([]);
   });
 
+  it('a guarded page that will not be left (canDeactivate) stays when the session ends: no sign-in', async () => {
+    const { router, session } = await setUp({ sub: 'alice' }, 'canActivate', [
+      { path: '', component: Page },
+      { path: 'edit', component: Page, canActivate: [authGuard], canDeactivate: [() => false] },
+    ]);
+    await router.navigateByUrl('/edit');
+    await session.logout();
+    TestBed.tick();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(router.url).toBe('/edit');
+    expect(session.logins).toEqual([]);
+  });
+
   it('never starts another sign-in while a sign-in failure is shown', async () => {
     const { router, session } = await setUp(null);
     session.setState({ error: new LatchkeyError('LATCHKEY_ACCESS_DENIED', 'cancelled') });

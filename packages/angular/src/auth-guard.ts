@@ -12,6 +12,8 @@ const guardedUrl = new WeakMap<Router, string>();
  * redirecting again, or starting a sign-in: no loop, and the app shell shows Log In and the error.
  */
 const LEFT_BY_GUARD = 'ɵlatchkeyLeftByGuard';
+/** The apps whose guard refused its own navigation to `/` last (so `/` is guarded there too). */
+const refusedHome = new WeakSet<Router>();
 const leaveForHome = (router: Router) => new RedirectCommand(router.parseUrl('/'), { state: { [LEFT_BY_GUARD]: true } });
 
 /**
@@ -24,9 +26,12 @@ function leaveGuardedPageOnSignOut(router: Router, auth: Auth): void {
   auth.authenticated$.subscribe((authenticated) => {
     const page = router.url;
     if (authenticated || page !== guardedUrl.get(router)) return;
+    refusedHome.delete(router);
     const left = page === '/' ? Promise.resolve(false) : router.navigateByUrl('/', { state: { [LEFT_BY_GUARD]: true } });
     void left.then((ok) => {
-      if (!ok || behindGuard(router.routerState.snapshot.root)) void auth.login({ returnTo: page });
+      // Signs in only where `/` is guarded too; a page that would not be left (canDeactivate) stays.
+      const homeGuarded = page === '/' || refusedHome.has(router) || (ok && behindGuard(router.routerState.snapshot.root));
+      if (homeGuarded) void auth.login({ returnTo: page });
     });
   });
 }
@@ -64,7 +69,10 @@ export const authGuard: CanActivateFn & CanMatchFn = async (): Promise<boolean |
     guardedUrl.set(router, targetUrl);
     return true;
   }
-  if (navigation?.extras.state?.[LEFT_BY_GUARD]) return false;
+  if (navigation?.extras.state?.[LEFT_BY_GUARD]) {
+    refusedHome.add(router);
+    return false;
+  }
   if (auth.error()) return leaveForHome(router);
   await auth.login({ returnTo: targetUrl });
   return false;

@@ -1,9 +1,17 @@
 import { HttpClient, HttpErrorResponse, provideHttpClient, withInterceptors } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
-import { ApplicationInitStatus, inject, provideAppInitializer, provideZonelessChangeDetection } from '@angular/core';
+import {
+  ApplicationInitStatus,
+  inject,
+  provideAppInitializer,
+  provideZonelessChangeDetection,
+  type EnvironmentProviders,
+  type Provider,
+} from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { firstValueFrom } from 'rxjs';
 import { provideLatchkeyTesting, TestingSession } from '../testing/src';
+import { Auth } from './auth';
 import { authInterceptor } from './auth-interceptor';
 import { LATCHKEY_SESSION_FACTORY, type LatchkeyAngularConfig } from './latchkey-options';
 import { provideLatchkey, withTokenFor } from './provide-latchkey';
@@ -21,10 +29,34 @@ async function setUp(user: { sub: string } | null = { sub: 'alice' }) {
   return { http: TestBed.inject(HttpClient), backend: TestBed.inject(HttpTestingController), session: TestBed.inject(TestingSession) };
 }
 
+/** An app whose configuration (and its `tokenFor`) is loaded by `latchkey`, signed in as alice. */
+function withLoadedConfiguration(...latchkey: (Provider | EnvironmentProviders)[]) {
+  TestBed.configureTestingModule({
+    providers: [
+      provideZonelessChangeDetection(),
+      provideHttpClient(withInterceptors([authInterceptor])),
+      provideHttpClientTesting(),
+      { provide: LATCHKEY_SESSION_FACTORY, useValue: () => new TestingSession({ user: { sub: 'alice' }, accessToken: 'at-1' }) },
+      ...latchkey,
+    ],
+  });
+}
+
 /** Lets the interceptor's awaited token arrive before the request is looked for. */
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('authInterceptor', () => {
+  it('lets a configuration loader fetch its configuration with HttpClient (no wait for itself)', async () => {
+    withLoadedConfiguration(provideLatchkey(() => firstValueFrom(inject(HttpClient).get<LatchkeyAngularConfig>('/config.json'))));
+    const started = TestBed.inject(ApplicationInitStatus).donePromise;
+    await tick();
+    const request = TestBed.inject(HttpTestingController).expectOne('/config.json');
+    expect(request.request.headers.has('Authorization')).toBe(false);
+    request.flush({ issuer: 'https://op.example.com/', clientId: 'spa', tokenFor: ['https://api.example.com'] });
+    await started;
+    expect(TestBed.inject(Auth).ɵtokenRules()).toHaveLength(1);
+  });
+
   it('a request made while the configuration (with its tokenFor) loads waits for it and gets the token', async () => {
     let release!: () => void;
     const loader = () =>
@@ -32,22 +64,16 @@ describe('authInterceptor', () => {
         (resolve) =>
           (release = () => resolve({ issuer: 'https://op.example.com/', clientId: 'spa', tokenFor: ['https://api.example.com'] })),
       );
-    TestBed.configureTestingModule({
-      providers: [
-        provideZonelessChangeDetection(),
-        provideHttpClient(withInterceptors([authInterceptor])),
-        provideHttpClientTesting(),
-        { provide: LATCHKEY_SESSION_FACTORY, useValue: () => new TestingSession({ user: { sub: 'alice' }, accessToken: 'at-1' }) },
-        provideLatchkey(loader),
-        // Another initializer calls the API while the configuration loads.
-        provideAppInitializer(
-          () =>
-            void inject(HttpClient)
-              .get('https://api.example.com/me')
-              .subscribe({ error: () => undefined }),
-        ),
-      ],
-    });
+    withLoadedConfiguration(
+      provideLatchkey(loader),
+      // Another initializer calls the API while the configuration loads.
+      provideAppInitializer(
+        () =>
+          void inject(HttpClient)
+            .get('https://api.example.com/me')
+            .subscribe({ error: () => undefined }),
+      ),
+    );
     const started = TestBed.inject(ApplicationInitStatus).donePromise;
     await tick();
     const backend = TestBed.inject(HttpTestingController);

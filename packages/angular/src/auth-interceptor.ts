@@ -9,7 +9,9 @@ import { matchesTokenRule } from './token-rules';
  * Attaches `Authorization: Bearer <access token>` to requests for the origins given to
  * `withTokenFor()` — exact scheme, host and port, and path prefix when one was given — and to no
  * other origin, ever. Waits for a refresh in flight. On a 401 from an allowed origin it refreshes
- * once and retries once. Signed out, the request goes without a token.
+ * once and retries once. Signed out, the request goes without a token. A request made while a
+ * configuration loader runs waits for its `tokenFor`, except those the loader starts as it is called
+ * (its own `HttpClient` request for the configuration).
  *
  * @example provideHttpClient(withInterceptors([authInterceptor]))
  */

@@ -18,6 +18,8 @@ import {
   LATCHKEY_OPTIONS,
   LATCHKEY_SESSION_FACTORY,
   LATCHKEY_TOKEN_RULES,
+  type LatchkeyAngularConfig,
+  type LatchkeyConfigSource,
   type TokenRule,
 } from './latchkey-options';
 import { parseTokenRules } from './token-rules';
@@ -49,6 +51,8 @@ export class Auth {
   #destroyed = false;
   /** Settles once the configuration (and with it `tokenFor`) is loaded, or its loading failed. */
   #configured = false;
+  /** True while the configuration loader is being called: its own requests must not wait for it. */
+  #inLoader = false;
   #markConfigured!: () => void;
   readonly #whenConfigured = new Promise<void>((resolve) => (this.#markConfigured = resolve));
   #idle: IdleMonitor | undefined;
@@ -118,7 +122,7 @@ export class Auth {
     // On the server the browser's store is out of reach: stay `loading` and render a placeholder.
     if (!this.#browser) return undefined;
     const { source, overrides } = this.#options;
-    const { tokenFor, idle, ...config } = { ...(typeof source === 'function' ? await source() : source), ...overrides };
+    const { tokenFor, idle, ...config } = { ...(await this.#load(source)), ...overrides };
     if (tokenFor) this.#tokenRules = [...this.#tokenRules, ...parseTokenRules(tokenFor)];
     this.#configured = true;
     this.#markConfigured();
@@ -151,6 +155,17 @@ export class Auth {
     if (this.#destroyed) return undefined;
     this.#watchIdle(session.getState(), config.clientId);
     return session;
+  }
+
+  /** Calls the loader; the requests it starts as it is called (HttpClient for `/config.json`) go out at once. */
+  #load(source: LatchkeyConfigSource): LatchkeyAngularConfig | Promise<LatchkeyAngularConfig> {
+    if (typeof source !== 'function') return source;
+    this.#inLoader = true;
+    try {
+      return source();
+    } finally {
+      this.#inLoader = false;
+    }
   }
 
   #watchIdle(state: SessionState, clientId: string): void {
@@ -278,7 +293,7 @@ export class Auth {
    * made while the configuration loads waits for its `tokenFor`).
    */
   ɵtokenRulesReady(): Promise<void> | null {
-    return this.#configured ? null : this.#whenConfigured;
+    return this.#configured || this.#inLoader ? null : this.#whenConfigured;
   }
 
   /** Dismisses the current {@link error}. */
