@@ -93,6 +93,18 @@ test.describe('the Angular adapter in the demo', () => {
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toMatch(new RegExp(`connect-src 'self' ${idpIssuer} ${apiOrigin}`));
   });
+
+  test('every HTML response carries the policy: a built .html file is never served as is', async ({ request }) => {
+    for (const path of ['/', '/profile', '/index.csr.html', '/index.html', '/no-such-page']) {
+      const response = await request.get(path);
+      const type = response.headers()['content-type'] ?? '';
+      const csp = response.headers()['content-security-policy'] ?? '';
+      if (type.startsWith('text/html')) expect(csp, path).toContain("frame-ancestors 'none'");
+      else expect(response.status(), path).toBe(404);
+    }
+    // The built client shell exists, and is only ever reached through the render path.
+    expect((await request.get('/index.csr.html')).status()).toBe(404);
+  });
 });
 
 test.describe('server-side rendering', () => {

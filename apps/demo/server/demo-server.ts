@@ -112,7 +112,9 @@ export async function startDemoServer(options: DemoServerOptions) {
       return;
     }
     const file = normalize(join(root, decodeURIComponent(url.pathname)));
-    if (file.startsWith(root + sep) && extname(file) !== '' && (await stat(file).catch(() => undefined))?.isFile()) {
+    // Pages come only from the render path below, with their CSP: never a built .html file as is.
+    const page = extname(file) === '.html';
+    if (!page && file.startsWith(root + sep) && extname(file) !== '' && (await stat(file).catch(() => undefined))?.isFile()) {
       const hashed = /-[A-Z0-9]{8}\.(js|css)$/.test(file);
       res.writeHead(200, {
         'Content-Type': types[extname(file)] ?? 'application/octet-stream',
