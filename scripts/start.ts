@@ -5,19 +5,29 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, waitForUrl } from './run.ts';
 
+// Everything the build reads: sources, the demo's server, configurations, and the installed versions.
 const inputs = [
   'packages/core/src',
+  'packages/core/package.json',
+  'packages/core/tsconfig.build.json',
   'packages/angular/src',
   'packages/angular/testing',
+  'packages/angular/package.json',
+  'packages/angular/ng-package.json',
   'apps/demo/src',
   'apps/demo/public',
+  'apps/demo/server',
+  'apps/demo/tsconfig.app.json',
   'angular.json',
   'tsconfig.json',
+  'tsconfig.base.json',
+  'package-lock.json',
 ];
 const output = 'dist/demo/server/server.mjs';
 
 async function newestMtime(path: string): Promise<number> {
-  const info = await stat(path);
+  const info = await stat(path).catch(() => undefined);
+  if (!info) return 0;
   if (!info.isDirectory()) return info.mtimeMs;
   const entries = await readdir(path);
   const times = await Promise.all(entries.map((e) => newestMtime(join(path, e))));
@@ -49,6 +59,7 @@ function startChild(name: string, args: string[]) {
 let stopping = false;
 function stop(code = 0) {
   stopping = true;
+  process.exitCode = code;
   for (const child of children) child.kill('SIGTERM');
   setTimeout(() => process.exit(code), 500).unref();
 }
@@ -56,23 +67,44 @@ process.once('SIGINT', () => stop(0));
 process.once('SIGTERM', () => stop(0));
 
 const external = process.env['LATCHKEY_ISSUER'];
-if (!external) {
-  startChild('idp', ['apps/idp/src/main.ts']);
-  await waitForUrl('http://localhost:4400/.well-known/openid-configuration');
-}
-// The demo API accepts the provider's JWT access tokens for its audience.
-process.env['API_ISSUER'] ??= external ?? 'http://localhost:4400';
-if (process.env['LATCHKEY_AUDIENCE']) process.env['API_AUDIENCE'] ??= process.env['LATCHKEY_AUDIENCE'];
-startChild('api', ['apps/api/src/main.ts']);
-startChild('demo', ['dist/demo/server/server.mjs']);
+const idpPort = process.env['IDP_PORT'] ?? '4400';
 const apiPort = process.env['API_PORT'] ?? '4300';
 const demoPort = process.env['DEMO_PORT'] ?? '4200';
-await waitForUrl(`http://localhost:${apiPort}/api/public`);
-await waitForUrl(`http://localhost:${demoPort}/config.json`);
+const bundledIssuer = `http://localhost:${idpPort}`;
+// The three servers find each other on whatever ports they were given.
+process.env['IDP_DEMO_ORIGIN'] ??= `http://localhost:${demoPort}`;
+process.env['IDP_RESOURCES'] ??= `http://localhost:${apiPort}`;
+process.env['API_ALLOWED_ORIGINS'] ??= `http://localhost:${demoPort}`;
+process.env['LATCHKEY_API'] ??= `http://localhost:${apiPort}`;
+if (!external && idpPort !== '4400') {
+  // The demo's defaults for the bundled provider, at its other port.
+  process.env['LATCHKEY_ISSUER'] = bundledIssuer;
+  process.env['LATCHKEY_END_SESSION_METHOD'] ??= 'GET';
+  process.env['LATCHKEY_AUDIENCE'] ??= `http://localhost:${apiPort}`;
+}
+// The demo API accepts the provider's JWT access tokens for its audience.
+process.env['API_ISSUER'] ??= external ?? bundledIssuer;
+if (process.env['LATCHKEY_AUDIENCE']) process.env['API_AUDIENCE'] ??= process.env['LATCHKEY_AUDIENCE'];
+
+try {
+  if (!external) {
+    startChild('idp', ['apps/idp/src/main.ts']);
+    await waitForUrl(`${bundledIssuer}/.well-known/openid-configuration`);
+  }
+  startChild('api', ['apps/api/src/main.ts']);
+  startChild('demo', ['dist/demo/server/server.mjs']);
+  await waitForUrl(`http://localhost:${apiPort}/api/public`);
+  await waitForUrl(`http://localhost:${demoPort}/config.json`);
+} catch (error) {
+  // A server that never came up: none of the others is left behind.
+  console.error(`start: ${error instanceof Error ? error.message : String(error)}; stopping everything.`);
+  stop(1);
+}
+if (stopping) await new Promise(() => {}); // exits through stop()
 
 console.log(`
   Latchkey demo:  http://localhost:${demoPort}
-  Provider:       ${external ?? 'http://localhost:4400 (bundled dev provider)'}
+  Provider:       ${external ?? `${bundledIssuer} (bundled dev provider)`}
   Demo API:       http://localhost:${apiPort} (GET /api/public, /api/private)
 ${external ? '' : '  Accounts:       alice / alice (Alice Liddell), bob / bob (Bob Builder) — development only\n'}
   Press Ctrl-C to stop.

@@ -81,7 +81,10 @@ await suite(
 await suite('size budgets', process.execPath, ['bench/size-budget.ts', '--json', `${results}/size.json`], () =>
   budgetTotals(`${results}/size.json`),
 );
-await suite('browser (playwright)', 'npx', ['playwright', 'test'], () => playwrightTotals(`${results}/e2e.json`), { cwd: 'e2e' });
+// --forbid-only: a stray test.only would filter out every other test without reporting them skipped.
+await suite('browser (playwright)', 'npx', ['playwright', 'test', '--forbid-only'], () => playwrightTotals(`${results}/e2e.json`), {
+  cwd: 'e2e',
+});
 // docs/security.md from this run: each SECURITY.md case, its tests, their result. A case fails here unless
 // every test named for it ran and passed (a failing one already fails in its own suite).
 await suite('security table', process.execPath, ['e2e/hostile/report.ts', '--json', `${results}/security.json`], async () => ({
