@@ -24,6 +24,9 @@ const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 // The provider's clock may differ from this browser's; beyond this the difference is not trusted.
 const MAX_CLOCK_OFFSET_MS = 15 * 60 * 1000;
 
+// Statuses whose Response may not carry a body (the Fetch standard).
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+
 /** A request the provider has not answered by then has failed (auth0-spa-js waits as long). */
 export const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -70,7 +73,7 @@ export class OidcClient {
     this.#clearTimeout = clearTimeoutImpl;
   }
 
-  /** Every request has a deadline, on the session's clock, for its answer to start arriving. */
+  /** Every request has a deadline, on the session's clock, for its whole answer, body included. */
   readonly #fetchWithDeadline: typeof fetch = async (input, init) => {
     const controller = new AbortController();
     const timer = this.#setTimeout(
@@ -78,7 +81,10 @@ export class OidcClient {
       REQUEST_TIMEOUT_MS,
     );
     try {
-      return await this.#fetch(input, { ...init, signal: controller.signal });
+      const answer = await this.#fetch(input, { ...init, signal: controller.signal });
+      // Read within the deadline: a body that stalls after the headers fails like no answer at all.
+      const body = NULL_BODY_STATUS.has(answer.status) ? null : await answer.arrayBuffer();
+      return new Response(body, { status: answer.status, statusText: answer.statusText, headers: answer.headers });
     } finally {
       this.#clearTimeout(timer);
     }

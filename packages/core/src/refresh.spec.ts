@@ -298,6 +298,54 @@ describe('refresh', () => {
     expect(provider.refreshRequests).toBe(1);
   });
 
+  it('a refresh answer whose body stalls after the headers fails at the deadline, and the session ends on time', async () => {
+    const browser = createFakeBrowser(provider, { world });
+    const stallingFetch: typeof fetch = async (input, init) => {
+      const request = new Request(input as RequestInfo, init);
+      if (!(await request.clone().text()).includes('grant_type=refresh_token')) return provider.fetch(input, init);
+      provider.refreshRequests++;
+      // As a browser's fetch does: the headers arrive, the body never ends, an abort errors it.
+      const signal = init?.signal;
+      const body = new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"access_token":'));
+          signal?.addEventListener('abort', () => controller.error(signal.reason), { once: true });
+        },
+      });
+      return new Response(body, { headers: { 'content-type': 'application/json' } });
+    };
+    const t = tab({}, browser, { ...browser.ports, fetch: stallingFetch });
+    await signIn(t);
+    await advance(76_000, 1_000);
+    expect(provider.refreshRequests).toBe(1);
+    await advance(REQUEST_TIMEOUT_MS, 1_000);
+    expect(t.session.getState().error?.code).toBe('LATCHKEY_TOKEN_REQUEST_FAILED');
+    await expect(t.session.getAccessToken()).resolves.toBeTruthy(); // not held up: the current token
+    await advance(20_000, 1_000); // past the end (100 s)
+    expect(t.session.getState().status).toBe('anonymous');
+    expect(provider.refreshRequests).toBe(1);
+  });
+
+  it('with an async shared store, a session past its end ends at once: no expired token is handed out', async () => {
+    provider.issueRefreshTokens = false;
+    const map = new Map<string, string>();
+    const later = <T>(value: T) => new Promise<T>((resolve) => realSetTimeout(() => resolve(value), 2));
+    const store = {
+      shared: true,
+      get: (key: string) => later(map.get(key) ?? null),
+      set: (key: string, value: string) => later(void map.set(key, value)),
+      remove: (key: string) => later(void map.delete(key)),
+    };
+    const t = tab({ store });
+    await signIn(t);
+    expect(t.session.isAuthenticated()).toBe(true);
+    vi.setSystemTime(Date.now() + 200_000); // the tab slept past the end
+    const error = await failureOf(t.session.getAccessToken());
+    expect(error.code).toBe('LATCHKEY_LOGIN_REQUIRED');
+    await flushIo();
+    expect(map.size).toBe(0); // and the ended session left the store
+  });
+
   it("each request's deadline timer goes when its answer comes: one timer left, the session's own", async () => {
     const t = tab();
     await signIn(t);

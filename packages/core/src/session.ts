@@ -481,18 +481,26 @@ class BrowserSession implements Session {
     };
     if (!this.#store.shared || !ended) return end(true);
     // A tab waking after the end may find a newer session in the shared store (a sign-in in another
-    // tab meanwhile): it follows that one, never showing the end in between, and removes only the
-    // session that ended. A sync store (localStorage) answers at once.
-    const epoch = this.#epoch;
-    void then(this.#read(), (latest) => {
-      if (epoch !== this.#epoch) return;
-      const same = latest !== undefined && sameSession(latest.stored, ended.stored);
-      if (latest && !same && !this.#loggedOutSince(latest) && this.#usable(latest)) {
-        this.#follow(latest);
-        if (this.#current !== ended) return;
-      }
-      end(!latest || same);
-    });
+    // tab meanwhile): it follows that one, never showing the end in between (with a sync store such
+    // as localStorage), and removes only the session that ended.
+    const read = this.#read();
+    if (isThenable(read)) {
+      // An async store: the session ends now, on time; the store is looked at when it answers.
+      end(false);
+      const epoch = this.#epoch;
+      void read.then((latest) => {
+        if (epoch !== this.#epoch) return;
+        if (!latest || sameSession(latest.stored, ended.stored)) this.#removeStored();
+        else this.#follow(latest);
+      });
+      return;
+    }
+    const same = read !== undefined && sameSession(read.stored, ended.stored);
+    if (read && !same && !this.#loggedOutSince(read) && this.#usable(read)) {
+      this.#follow(read);
+      if (this.#current !== ended) return;
+    }
+    end(!read || same);
   }
 
   /** Not over by its own clock: unexpired, or renewable with its refresh token. */
