@@ -67,9 +67,9 @@ process.once('SIGINT', () => stop(0));
 process.once('SIGTERM', () => stop(0));
 
 const external = process.env['LATCHKEY_ISSUER'];
-const idpPort = process.env['IDP_PORT'] ?? '4400';
-const apiPort = process.env['API_PORT'] ?? '4300';
-const demoPort = process.env['DEMO_PORT'] ?? '4200';
+const idpPort = process.env['IDP_PORT'] || '4400';
+const apiPort = process.env['API_PORT'] || '4300';
+const demoPort = process.env['DEMO_PORT'] || '4200';
 const bundledIssuer = `http://localhost:${idpPort}`;
 // The three servers find each other on whatever ports they were given.
 process.env['IDP_DEMO_ORIGIN'] ??= `http://localhost:${demoPort}`;
