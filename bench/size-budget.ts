@@ -45,7 +45,7 @@ export async function demoImports(): Promise<string[]> {
 export async function sizeChecks(): Promise<SizeCheck[]> {
   const names = await demoImports();
   return [
-    { name: '@latchkey/core (its whole public API, with oauth4webapi)', contents: "export * from '@latchkey/core';", budgetBytes: 19_500 },
+    { name: '@latchkey/core (its whole public API, with oauth4webapi)', contents: "export * from '@latchkey/core';", budgetBytes: 19_800 },
     {
       name: `@latchkey/angular as the demo imports it (${names.join(', ')}; with core and oauth4webapi)`,
       contents: `export { ${names.join(', ')} } from '@latchkey/angular';`,
