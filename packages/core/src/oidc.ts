@@ -25,7 +25,7 @@ const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const MAX_CLOCK_OFFSET_MS = 15 * 60 * 1000;
 
 // Statuses whose Response may not carry a body (the Fetch standard).
-const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+const NULL_BODY_STATUS = new Set([204, 205, 304]);
 
 /** A request the provider has not answered by then has failed (auth0-spa-js waits as long). */
 export const REQUEST_TIMEOUT_MS = 10_000;
@@ -82,6 +82,8 @@ export class OidcClient {
     );
     try {
       const answer = await this.#fetch(input, { ...init, signal: controller.signal });
+      // A redirect not followed (oauth4webapi asks for `redirect: 'manual'`) has no body to wait for.
+      if (answer.status < 200 || answer.status > 599) return answer;
       // Read within the deadline: a body that stalls after the headers fails like no answer at all.
       const body = NULL_BODY_STATUS.has(answer.status) ? null : await answer.arrayBuffer();
       return new Response(body, { status: answer.status, statusText: answer.statusText, headers: answer.headers });

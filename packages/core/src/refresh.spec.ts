@@ -87,6 +87,19 @@ function laggingTab(ms: number, options: { ownMarkerStorage?: boolean } = {}) {
   });
 }
 
+/** A shared store that answers a couple of milliseconds later (IndexedDB-like), over a Map. */
+function asyncSharedStore() {
+  const map = new Map<string, string>();
+  const later = <T>(value: T) => new Promise<T>((resolve) => realSetTimeout(() => resolve(value), 2));
+  const store = {
+    shared: true,
+    get: (key: string) => later(map.get(key) ?? null),
+    set: (key: string, value: string) => later(void map.set(key, value)),
+    remove: (key: string) => later(void map.delete(key)),
+  };
+  return { map, store };
+}
+
 /** Holds the next refresh answer until `release()`. */
 function holdRefreshAnswer(): { release: () => void } {
   const held = { release: () => {} };
@@ -328,14 +341,7 @@ describe('refresh', () => {
 
   it('with an async shared store, a session past its end ends at once: no expired token is handed out', async () => {
     provider.issueRefreshTokens = false;
-    const map = new Map<string, string>();
-    const later = <T>(value: T) => new Promise<T>((resolve) => realSetTimeout(() => resolve(value), 2));
-    const store = {
-      shared: true,
-      get: (key: string) => later(map.get(key) ?? null),
-      set: (key: string, value: string) => later(void map.set(key, value)),
-      remove: (key: string) => later(void map.delete(key)),
-    };
+    const { map, store } = asyncSharedStore();
     const t = tab({ store });
     await signIn(t);
     expect(t.session.isAuthenticated()).toBe(true);
@@ -344,6 +350,31 @@ describe('refresh', () => {
     expect(error.code).toBe('LATCHKEY_LOGIN_REQUIRED');
     await flushIo();
     expect(map.size).toBe(0); // and the ended session left the store
+  });
+
+  it('with an async shared store, a sign-out from an `expired` handler stands, even with a newer session in the store', async () => {
+    provider.issueRefreshTokens = false;
+    const { map, store } = asyncSharedStore();
+    // No localStorage for the logout marker: only the session's own bookkeeping can keep the sign-out.
+    const browser = createFakeBrowser(provider, { world });
+    const t = tab({ store }, browser, { ...browser.ports, markerStorage: undefined });
+    await signIn(t);
+    // A newer session (another tab's, in another world) lands in the store without a word.
+    vi.setSystemTime(Date.now() + 50_000);
+    const other = tab({}, createFakeBrowser(provider, { world: createFakeWorld() }));
+    await signIn(other);
+    map.set(KEY, other.browser.store.get(KEY) as string);
+    const events: string[] = [];
+    t.session.on('expired', () => {
+      events.push('expired');
+      void t.session.logout({ endSession: false, revokeRefreshToken: false });
+    });
+    t.session.on('authenticated', () => events.push('authenticated'));
+    vi.setSystemTime(Date.now() + 60_000); // past this tab's end
+    await failureOf(t.session.getAccessToken());
+    await flushIo();
+    expect(events).toEqual(['expired']);
+    expect(t.session.getState().status).toBe('anonymous');
   });
 
   it("each request's deadline timer goes when its answer comes: one timer left, the session's own", async () => {

@@ -345,6 +345,15 @@ describe('handleRedirectCallback', () => {
     expectNoTokens(session, browser.store, error);
   });
 
+  it('refuses a token endpoint that answers with a redirect (not followed) as a failed token request', async () => {
+    // What fetch gives for `redirect: 'manual'` in a browser: an opaque answer with status 0.
+    provider.hooks.tokenResponse = () => Response.error();
+    const session = start();
+    const error = await failureOf(signIn(session));
+    expect(error.code).toBe('LATCHKEY_TOKEN_REQUEST_FAILED');
+    expectNoTokens(session, browser.store, error);
+  });
+
   it('accepts aud as an array of just the client', async () => {
     provider.hooks.idTokenClaims = (c) => ({ ...c, aud: [CLIENT_ID] });
     const session = start();

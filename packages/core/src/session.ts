@@ -486,8 +486,9 @@ class BrowserSession implements Session {
     const read = this.#read();
     if (isThenable(read)) {
       // An async store: the session ends now, on time; the store is looked at when it answers.
+      // The epoch this end moves to, taken before it runs: an `expired` handler that signs out moves it on.
+      const epoch = this.#epoch + 1;
       end(false);
-      const epoch = this.#epoch;
       void read.then((latest) => {
         if (epoch !== this.#epoch) return;
         if (!latest || sameSession(latest.stored, ended.stored)) this.#removeStored();
