@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from '@playwright/test';
 import { expect, fillProviderLogin, logOut, signedInTabs, signIn, test } from './fixtures.ts';
 import { apiOrigin, demoOrigin, idpIssuer } from './stack.ts';
@@ -103,6 +105,7 @@ test.describe('the Angular adapter in the demo', () => {
       else expect(response.status(), path).toBe(404);
     }
     // The built client shell exists, and is only ever reached through the render path.
+    expect(existsSync(fileURLToPath(new URL('../../dist/demo/browser/index.csr.html', import.meta.url)))).toBe(true);
     expect((await request.get('/index.csr.html')).status()).toBe(404);
   });
 });

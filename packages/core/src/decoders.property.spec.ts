@@ -81,7 +81,7 @@ describe('properties of everything that decodes untrusted data', () => {
     { requiredKeys: [] },
   );
 
-  it('parseStoredSession never throws on anything, and accepts nothing that is not a record', () => {
+  it('parseStoredSession never throws on anything, and accepts none of it (random records are never a valid one)', () => {
     fc.assert(
       fc.property(
         fc.oneof(
@@ -90,9 +90,7 @@ describe('properties of everything that decodes untrusted data', () => {
           fc.anything(),
         ),
         (raw) => {
-          const restored = parseStoredSession(raw, 'https://op.example.com/', 'app');
-          // Random records essentially never form a valid one; when one does, it reads back as written.
-          if (restored) expect(JSON.parse(raw as string)).toMatchObject({ ...restored.stored, signed_in_at_ms: undefined });
+          expect(parseStoredSession(raw, 'https://op.example.com/', 'app')).toBeUndefined();
         },
       ),
       { numRuns },

@@ -41,10 +41,15 @@ describe('createIdleMonitor', () => {
     expect(log).toEqual(['a: warn', 'a: idle']);
   });
 
-  it('activity in one tab keeps every tab alive', async () => {
+  it.each([
+    ['', 0],
+    [', also after the clock is set back an hour', -60 * 60_000],
+  ])('activity in one tab keeps every tab alive%s', async (_name, clockJumpMs) => {
     const log: string[] = [];
     const a = tab(log, 'a');
     tab(log, 'b');
+    a.events.dispatchEvent(new Event('keydown'));
+    vi.setSystemTime(Date.now() + clockJumpMs);
     for (let i = 0; i < 5; i++) {
       await vi.advanceTimersByTimeAsync(5 * 60_000);
       a.events.dispatchEvent(new Event('keydown'));
@@ -86,19 +91,6 @@ describe('createIdleMonitor', () => {
     a.events.dispatchEvent(new Event('keydown'));
     await vi.advanceTimersByTimeAsync(10 * 60_000 + 1_000);
     expect(log).toEqual(['a: warn', 'a: idle']);
-  });
-
-  it('after the clock is set back, activity in one tab still keeps the others alive', async () => {
-    const log: string[] = [];
-    const a = tab(log, 'a');
-    tab(log, 'b');
-    a.events.dispatchEvent(new Event('keydown'));
-    vi.setSystemTime(Date.now() - 60 * 60_000);
-    for (let i = 0; i < 5; i++) {
-      await vi.advanceTimersByTimeAsync(4 * 60_000);
-      a.events.dispatchEvent(new Event('keydown'));
-    }
-    expect(log).toEqual([]);
   });
 
   it('mouse movement is shared at most once a second', async () => {

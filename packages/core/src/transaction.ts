@@ -75,9 +75,13 @@ function prune(storage: TransactionStorage, nowMs: number, all = false): void {
   for (let i = 0; i < storage.length; i++) {
     const key = storage.key(i);
     if (!key?.startsWith(PREFIX)) continue;
+    if (all) {
+      stale.push(key);
+      continue;
+    }
     try {
       const created = (JSON.parse(storage.getItem(key) ?? 'null') as Partial<LoginTransaction> | null)?.created_at_ms;
-      if (all || typeof created !== 'number' || nowMs - created > MAX_AGE_MS) stale.push(key);
+      if (typeof created !== 'number' || nowMs - created > MAX_AGE_MS) stale.push(key);
     } catch {
       stale.push(key);
     }
