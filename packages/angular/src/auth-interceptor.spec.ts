@@ -121,7 +121,7 @@ describe('authInterceptor', () => {
     expect(retry.request.headers.get('Authorization')).toBe('Bearer at-1');
     retry.flush('still no', { status: 401, statusText: 'Unauthorized' });
     await expect(response).rejects.toBeInstanceOf(HttpErrorResponse);
-    expect(session.accessTokenRequests).toEqual([{ forceRefresh: false }, { forceRefresh: true }]);
+    expect(session.accessTokenRequests).toEqual([{ forceRefresh: false }, { forceRefresh: true, rejectedToken: 'at-1' }]);
     backend.verify();
   });
 

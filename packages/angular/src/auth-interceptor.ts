@@ -28,9 +28,14 @@ function intercept(auth: Auth, baseUri: string, req: HttpRequest<unknown>, next:
   const rules = auth.ɵtokenRules();
   const url = URL.parse(req.url, baseUri);
   if (!url || rules.length === 0 || !matchesTokenRule(url, rules) || req.headers.has('Authorization')) return next(req);
+  let sent: string | undefined;
+  // After a 401 the session refreshes only if the refused token is still its current one.
   const withToken = (forceRefresh: boolean) =>
-    from(auth.getAccessToken({ forceRefresh }).catch(() => undefined)).pipe(
-      switchMap((token) => next(token ? req.clone({ setHeaders: { Authorization: `Bearer ${token}` } }) : req)),
+    from(auth.getAccessToken(forceRefresh && sent ? { forceRefresh, rejectedToken: sent } : { forceRefresh }).catch(() => undefined)).pipe(
+      switchMap((token) => {
+        sent = token;
+        return next(token ? req.clone({ setHeaders: { Authorization: `Bearer ${token}` } }) : req);
+      }),
     );
   return withToken(false).pipe(
     catchError((error: unknown) =>

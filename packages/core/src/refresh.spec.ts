@@ -153,6 +153,18 @@ describe('refresh', () => {
     expect(new Set(tokens).size).toBe(1);
   });
 
+  it('getAccessToken({ forceRefresh, rejectedToken }) refreshes only while the refused token is still the current one', async () => {
+    const t = tab();
+    await signIn(t);
+    const first = await t.session.getAccessToken();
+    const second = await t.session.getAccessToken({ forceRefresh: true, rejectedToken: first });
+    expect(provider.refreshRequests).toBe(1);
+    expect(second).not.toBe(first);
+    // A late 401 for a request sent with the first token: renewed already, so no second refresh.
+    expect(await t.session.getAccessToken({ forceRefresh: true, rejectedToken: first })).toBe(second);
+    expect(provider.refreshRequests).toBe(1);
+  });
+
   it('getAccessToken({ forceRefresh }) refreshes once for concurrent callers, then hands out the new token', async () => {
     const t = tab();
     await signIn(t);
@@ -295,49 +307,59 @@ describe('refresh', () => {
     expect(provider.refreshRequests).toBe(requests);
   });
 
-  it(`a refresh the provider never answers fails after ${REQUEST_TIMEOUT_MS / 1000} s, is not retried, and the session still ends on time`, async () => {
-    const t = tab();
-    await signIn(t);
-    provider.hooks.refreshResponse = () => new Promise<Response>(() => {}); // accepted, never answered
-    await advance(76_000, 1_000);
-    expect(provider.refreshRequests).toBe(1);
-    await advance(REQUEST_TIMEOUT_MS, 1_000);
-    expect(t.session.getState()).toMatchObject({ status: 'authenticated', expiringSoon: true });
-    expect(t.session.getState().error?.code).toBe('LATCHKEY_TOKEN_REQUEST_FAILED');
-    // Another tab is not held up: getAccessToken() answers, with the current token.
-    await expect(t.session.getAccessToken()).resolves.toBeTruthy();
-    await advance(20_000, 1_000); // past the end (100 s)
-    expect(t.session.getState().status).toBe('anonymous');
-    expect(provider.refreshRequests).toBe(1);
-  });
-
-  it('a refresh answer whose body stalls after the headers fails at the deadline, and the session ends on time', async () => {
-    const browser = createFakeBrowser(provider, { world });
-    const stallingFetch: typeof fetch = async (input, init) => {
-      const request = new Request(input as RequestInfo, init);
-      if (!(await request.clone().text()).includes('grant_type=refresh_token')) return provider.fetch(input, init);
-      provider.refreshRequests++;
-      // As a browser's fetch does: the headers arrive, the body never ends, an abort errors it.
-      const signal = init?.signal;
-      const body = new ReadableStream({
-        start(controller) {
-          controller.enqueue(new TextEncoder().encode('{"access_token":'));
-          signal?.addEventListener('abort', () => controller.error(signal.reason), { once: true });
+  /** A token endpoint that takes the refresh and then never finishes its answer, as a browser's fetch sees it. */
+  const stalledRefresh: [string, (browser: FakeBrowser) => SessionPorts][] = [
+    [
+      'never answers',
+      (browser) => {
+        provider.hooks.refreshResponse = () => new Promise<Response>(() => {}); // accepted, never answered
+        return browser.ports;
+      },
+    ],
+    [
+      'sends the headers, then stalls in the body',
+      (browser) => ({
+        ...browser.ports,
+        fetch: async (input, init) => {
+          const request = new Request(input as RequestInfo, init);
+          if (!(await request.clone().text()).includes('grant_type=refresh_token')) return provider.fetch(input, init);
+          provider.refreshRequests++;
+          // The headers arrive, the body never ends, and an abort errors it.
+          const signal = init?.signal;
+          const body = new ReadableStream({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode('{"access_token":'));
+              signal?.addEventListener('abort', () => controller.error(signal.reason), { once: true });
+            },
+          });
+          return new Response(body, { headers: { 'content-type': 'application/json' } });
         },
-      });
-      return new Response(body, { headers: { 'content-type': 'application/json' } });
-    };
-    const t = tab({}, browser, { ...browser.ports, fetch: stallingFetch });
-    await signIn(t);
-    await advance(76_000, 1_000);
-    expect(provider.refreshRequests).toBe(1);
-    await advance(REQUEST_TIMEOUT_MS, 1_000);
-    expect(t.session.getState().error?.code).toBe('LATCHKEY_TOKEN_REQUEST_FAILED');
-    await expect(t.session.getAccessToken()).resolves.toBeTruthy(); // not held up: the current token
-    await advance(20_000, 1_000); // past the end (100 s)
-    expect(t.session.getState().status).toBe('anonymous');
-    expect(provider.refreshRequests).toBe(1);
-  });
+      }),
+    ],
+  ];
+
+  it.each(stalledRefresh)(
+    `a refresh the provider %s fails after ${REQUEST_TIMEOUT_MS / 1000} s, is not retried, and the session still ends on time`,
+    async (_name, portsFor) => {
+      const browser = createFakeBrowser(provider, { world });
+      const t = tab({}, browser, portsFor(browser));
+      await signIn(t);
+      await advance(76_000, 1_000);
+      expect(provider.refreshRequests).toBe(1);
+      // Not before the deadline…
+      await advance(REQUEST_TIMEOUT_MS - 2_000, 1_000);
+      expect(t.session.getState().error).toBeNull();
+      // …but at it.
+      await advance(2_000, 1_000);
+      expect(t.session.getState()).toMatchObject({ status: 'authenticated', expiringSoon: true });
+      expect(t.session.getState().error?.code).toBe('LATCHKEY_TOKEN_REQUEST_FAILED');
+      // Another tab is not held up: getAccessToken() answers, with the current token.
+      await expect(t.session.getAccessToken()).resolves.toBeTruthy();
+      await advance(20_000, 1_000); // past the end (100 s)
+      expect(t.session.getState().status).toBe('anonymous');
+      expect(provider.refreshRequests).toBe(1);
+    },
+  );
 
   it('with an async shared store, a session past its end ends at once: no expired token is handed out', async () => {
     provider.issueRefreshTokens = false;
@@ -569,6 +591,11 @@ describe('tabs', () => {
     await flushIo();
     expect(world.store.get(KEY)).toBe(fresh);
     expect(a.session.isAuthenticated()).toBe(true);
+    // Tab A now holds the newer session, not its own ended one.
+    const newer = JSON.parse(fresh as string) as { access_token: string; expires_at_ms: number };
+    expect(a.session.getState().expiresAt).toBe(newer.expires_at_ms);
+    expect(newer.expires_at_ms).toBeGreaterThan(Date.now());
+    expect(await a.session.getAccessToken()).toBe(newer.access_token);
     // It went straight to the new session: never signed out in between, no `expired`.
     expect(seen).not.toContain('anonymous');
     expect(seen).not.toContain('event: expired');

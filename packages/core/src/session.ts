@@ -55,6 +55,11 @@ export interface AccessTokenOptions {
    * refresh with concurrent callers and tabs; without a refresh token it returns the current token.
    */
   readonly forceRefresh?: boolean;
+  /**
+   * With `forceRefresh`: the token the API refused. When the session holds another one by now (a
+   * refresh since that request went out, here or in another tab), that one is returned, no new refresh.
+   */
+  readonly rejectedToken?: string;
 }
 
 export interface LoginOptions {
@@ -213,6 +218,8 @@ class BrowserSession implements Session {
   /** The provider failed a refresh that may be retried later (on wake), or must not be (until new tokens). */
   #refreshTrouble: 'none' | 'retryable' | 'blocked' = 'none';
   #timer: unknown;
+  /** When the timer is due: the next of the three instants still ahead. */
+  #wakeAt = Infinity;
   #disposed = false;
   /** The newest session another tab announced (its `issued_at_ms`): the shared store may lag behind it. */
   #newestAnnounced = 0;
@@ -237,13 +244,7 @@ class BrowserSession implements Session {
     this.#config = resolved;
     this.#store = resolved.store;
     this.#refreshTokenStore = resolved.refreshTokenStore;
-    this.#oidc = new OidcClient(
-      resolved,
-      ports.fetch ?? fetch,
-      this.#now,
-      (handler, ms) => (ports.setTimeout ?? setTimeout)(handler, ms),
-      (id) => (ports.clearTimeout ?? clearTimeout)(id as never),
-    );
+    this.#oidc = new OidcClient(resolved, ports.fetch ?? fetch, this.#now, this.#setTimeout, this.#clearTimeout);
     this.#tabs = new TabSync(
       resolved.storeKey,
       ports,
@@ -256,6 +257,8 @@ class BrowserSession implements Session {
   }
 
   readonly #now = (): number => (this.#ports.now ?? Date.now)();
+  readonly #setTimeout = (handler: () => void, ms: number): unknown => (this.#ports.setTimeout ?? setTimeout)(handler, ms);
+  readonly #clearTimeout = (id: unknown): void => (this.#ports.clearTimeout ?? clearTimeout)(id as never);
 
   getState(): SessionState {
     return this.#state;
@@ -343,6 +346,11 @@ class BrowserSession implements Session {
     return (this.#config as ResolvedConfig).storeKey;
   }
 
+  /** Where `refreshTokenStore` keeps the refresh token. */
+  #refreshKey(): string {
+    return `${this.#key()}:refresh`;
+  }
+
   /** Reads the stored session back and validates it; garbage is removed and reads as `undefined`. */
   #read(): MaybePromise<RestoredSession | undefined> {
     const config = this.#config as ResolvedConfig;
@@ -355,7 +363,7 @@ class BrowserSession implements Session {
       }
       if (!this.#refreshTokenStore) return restored;
       return then(
-        this.#onStore('refreshTokenStore', (s) => s.get(`${this.#key()}:refresh`)),
+        this.#onStore('refreshTokenStore', (s) => s.get(this.#refreshKey())),
         (rt): RestoredSession =>
           typeof rt === 'string' && rt !== '' ? { ...restored, stored: { ...restored.stored, refresh_token: rt } } : restored,
       );
@@ -365,7 +373,7 @@ class BrowserSession implements Session {
   async #write(stored: StoredSession): Promise<void> {
     if (this.#refreshTokenStore) {
       const { refresh_token: refreshToken, ...rest } = stored;
-      const key = `${this.#key()}:refresh`;
+      const key = this.#refreshKey();
       await this.#onStore('refreshTokenStore', (s) => (refreshToken ? s.set(key, refreshToken) : s.remove(key)));
       await this.#onStore('store', (s) => s.set(this.#key(), JSON.stringify(rest)));
     } else {
@@ -376,12 +384,12 @@ class BrowserSession implements Session {
   #removeStored(): void {
     const swallow = (result: MaybePromise<void>) => void (isThenable(result) ? Promise.resolve(result).catch(() => {}) : result);
     swallow(this.#onStore('store', (s) => s.remove(this.#key())));
-    if (this.#refreshTokenStore) swallow(this.#onStore('refreshTokenStore', (s) => s.remove(`${this.#key()}:refresh`)));
+    if (this.#refreshTokenStore) swallow(this.#onStore('refreshTokenStore', (s) => s.remove(this.#refreshKey())));
   }
 
   #restore(): MaybePromise<SessionState> {
     const settle = (restored: RestoredSession | undefined): SessionState => {
-      if (restored && !this.#loggedOutSince(restored) && (restored.stored.expires_at_ms > this.#now() || restored.stored.refresh_token)) {
+      if (restored && !this.#loggedOutSince(restored) && this.#usable(restored)) {
         this.#adopt(restored);
       } else {
         if (restored) this.#removeStored();
@@ -438,6 +446,7 @@ class BrowserSession implements Session {
   /** Brings the state in line with the clock, starts a due refresh, then sleeps until the next instant. */
   #evaluate(): void {
     this.#clearTimer();
+    this.#wakeAt = Infinity;
     const current = this.#current;
     if (!current || this.#disposed) return;
     if (this.#loggedOutSince(current)) return this.#loggedOutElsewhere();
@@ -455,11 +464,12 @@ class BrowserSession implements Session {
     }
     const next = [refreshDue ? refreshAt : Infinity, warnAt, endAt].filter((t) => t > now);
     if (next.length === 0) return;
-    this.#timer = (this.#ports.setTimeout ?? setTimeout)(() => this.#evaluate(), timeoutUntil(Math.min(...next), now));
+    this.#wakeAt = Math.min(...next);
+    this.#timer = this.#setTimeout(() => this.#evaluate(), timeoutUntil(this.#wakeAt, now));
   }
 
   #clearTimer(): void {
-    if (this.#timer !== undefined) (this.#ports.clearTimeout ?? clearTimeout)(this.#timer as never);
+    if (this.#timer !== undefined) this.#clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 
@@ -471,6 +481,19 @@ class BrowserSession implements Session {
     this.#refreshTrouble = 'none';
     this.#setState({ ...ANONYMOUS, error: this.#state.error });
     if (removeStored) this.#removeStored();
+  }
+
+  /**
+   * Ends the session here and, through the logout marker and the channel, in every tab. `failure`
+   * (a refused refresh) stays in the state; a logout clears any error.
+   */
+  #signOutHere(failure?: LatchkeyError): void {
+    const ended = this.#current;
+    this.#endLocally();
+    this.#tabs?.announceLogout(this.#now());
+    if (failure) this.#fail(failure);
+    else this.#setState({ ...ANONYMOUS });
+    if (ended) this.#events.emit('loggedOut', { elsewhere: false });
   }
 
   #expire(endAt: number): void {
@@ -527,11 +550,11 @@ class BrowserSession implements Session {
     return new Promise((resolve) => {
       const done = () => {
         this.#storeWaiters.delete(done);
-        (this.#ports.clearTimeout ?? clearTimeout)(timer as never);
+        this.#clearTimeout(timer);
         resolve();
       };
       this.#storeWaiters.add(done);
-      const timer = (this.#ports.setTimeout ?? setTimeout)(done, ms);
+      const timer = this.#setTimeout(done, ms);
     });
   }
 
@@ -607,7 +630,7 @@ class BrowserSession implements Session {
           const delay = backoffMs(attempt);
           if (retryable && attempt < MAX_REFRESH_RETRIES && this.#now() + delay < startedWith.stored.expires_at_ms) {
             this.#refreshTrouble = 'retryable';
-            await new Promise((resolve) => (this.#ports.setTimeout ?? setTimeout)(() => resolve(undefined), delay));
+            await new Promise((resolve) => this.#setTimeout(() => resolve(undefined), delay));
             if (!stillCurrent()) return;
             continue;
           }
@@ -618,10 +641,7 @@ class BrowserSession implements Session {
             return;
           }
           // invalid_grant, another identity, an invalid ID token: the session is over, once, everywhere.
-          this.#endLocally();
-          this.#tabs?.announceLogout(this.#now());
-          this.#fail(failure);
-          this.#events.emit('loggedOut', { elsewhere: false });
+          this.#signOutHere(failure);
           return;
         }
         if (!stillCurrent()) return; // signed out meanwhile: these tokens are dropped, never stored
@@ -686,7 +706,7 @@ class BrowserSession implements Session {
       const storage = ports.transactionStorage;
       if (!storage) throw new LatchkeyError('LATCHKEY_STORAGE_UNAVAILABLE', 'Sign-in needs sessionStorage, which this browser refused.');
       saveTransaction(storage, request.state, request.transaction, this.#now());
-      if (this.#state.error) this.#setState({ ...this.#state, error: null });
+      this.clearError();
       ports.location.assign(request.url.href);
     } catch (error) {
       throw this.#fail(asLatchkeyError(error));
@@ -732,7 +752,7 @@ class BrowserSession implements Session {
       const returnTo = safeReturnTo(tx.return_to, ports.location.origin);
       await this.#write(stored);
       this.#adopt({ stored, user });
-      if (this.#state.error) this.#setState({ ...this.#state, error: null });
+      this.clearError();
       this.#tabs?.announceStored(stored.issued_at_ms);
       this.#events.emit('authenticated', {
         idToken: stored.id_token,
@@ -755,10 +775,7 @@ class BrowserSession implements Session {
     const { revokeRefreshToken, endSession, endSessionMethod } = { ...config.logout, ...options };
     const ended = this.#current;
     // Local first, always: this tab, the store, and every other tab.
-    this.#endLocally();
-    this.#tabs?.announceLogout(this.#now());
-    this.#setState({ ...ANONYMOUS });
-    if (ended) this.#events.emit('loggedOut', { elsewhere: false });
+    this.#signOutHere();
 
     const refreshToken = ended?.stored.refresh_token;
     if (revokeRefreshToken && refreshToken) await oidc.revoke(refreshToken);
@@ -788,9 +805,12 @@ class BrowserSession implements Session {
   async getAccessToken(options: AccessTokenOptions = {}): Promise<string> {
     this.#browser();
     await this.#ready;
-    this.#evaluate();
+    // On the hot path (every API call): only when an instant passed that no timer has handled yet
+    // (a throttled or frozen tab). Anything else that changes the session comes as an event.
+    if (this.#now() >= this.#wakeAt) this.#evaluate();
     const current = this.#current;
-    if (options.forceRefresh && current?.stored.refresh_token && this.#refreshTrouble !== 'blocked') await this.#refresh();
+    const renewedSince = options.rejectedToken !== undefined && options.rejectedToken !== current?.stored.access_token;
+    if (options.forceRefresh && !renewedSince && current?.stored.refresh_token && this.#refreshTrouble !== 'blocked') await this.#refresh();
     if (this.#refreshing) await this.#refreshing;
     const latest = this.#current;
     if (this.#state.status !== 'authenticated' || !latest) {
