@@ -1,30 +1,70 @@
 // npm run size (and a suite of npm test): the bytes Latchkey costs an app, minified and gzipped,
 // against budgets set a little above today's sizes, so a change that grows the bundle fails CI.
 // Raise a budget only on purpose, in the same change that explains the growth.
+//
+// Each check is bundled as an app's bundler does it, with code splitting: what is loaded with `import()`
+// lands in chunks of its own. The initial bytes are what a page downloads before Latchkey's code runs
+// (the entry chunk and the chunks it imports statically); the lazy bytes are fetched on first use
+// (e.g. the sign-in protocol). Each chunk is gzipped apart, as a browser downloads it, and the sizes summed.
 import { build } from 'esbuild';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { initialChunks } from './chunks.ts';
 
-/** One thing an app imports, bundled as an app's bundler would (minified, tree-shaken, Angular external). */
-export interface SizeCheck {
-  readonly name: string;
-  /** The module that re-exports what is measured. */
-  readonly contents: string;
-  /** gzip bytes (level 9) this may not exceed: a little above today's size, so growth fails CI. */
+/** Initial: what a page loads up front; total: initial plus every lazy chunk. */
+export type SizePart = 'initial' | 'total';
+
+export interface SizeBudget {
+  readonly part: SizePart;
+  /** gzip bytes (level 9) this part may not exceed: a little above today's size, so growth fails CI. */
   readonly budgetBytes: number;
   /** Where the size should get to; reported, not enforced, while it is not met. */
   readonly targetBytes?: number;
 }
 
-export interface SizeResult extends SizeCheck {
+/** One thing an app imports, bundled as an app's bundler would (minified, tree-shaken, split, Angular external). */
+export interface SizeCheck {
+  readonly name: string;
+  /** The module that re-exports what is measured. */
+  readonly contents: string;
+  /** Each one passes or fails on its own (one check of npm test each). */
+  readonly budgets: readonly SizeBudget[];
+}
+
+export interface Bytes {
   readonly minifiedBytes: number;
+  /** Each chunk gzipped apart (level 9), summed. */
+  readonly gzipBytes: number;
+}
+
+export interface ChunkSize extends Bytes {
+  /** The chunk's output path, relative to the output folder. */
+  readonly file: string;
+  readonly initial: boolean;
+}
+
+export interface BudgetResult extends SizeBudget {
   readonly gzipBytes: number;
   readonly passed: boolean;
 }
 
+export interface SizeResult {
+  readonly name: string;
+  readonly contents: string;
+  readonly initial: Bytes;
+  readonly lazy: Bytes;
+  readonly total: Bytes;
+  readonly chunks: readonly ChunkSize[];
+  readonly budgets: readonly BudgetResult[];
+  /** Every budget of the check passed. */
+  readonly passed: boolean;
+}
+
 const root = fileURLToPath(new URL('../', import.meta.url));
+/** esbuild needs an output folder to split into; nothing is written there. */
+const outdir = join(root, 'bench/.work/size-budget');
 
 /** The `@latchkey/angular` names the demo imports at run time (type-only imports cost nothing). */
 export async function demoImports(): Promise<string[]> {
@@ -45,15 +85,34 @@ export async function demoImports(): Promise<string[]> {
 export async function sizeChecks(): Promise<SizeCheck[]> {
   const names = await demoImports();
   return [
-    { name: '@latchkey/core (its whole public API, with oauth4webapi)', contents: "export * from '@latchkey/core';", budgetBytes: 19_800 },
+    {
+      name: '@latchkey/core (its whole public API, with oauth4webapi)',
+      contents: "export * from '@latchkey/core';",
+      // No initial budget: the whole API includes what loads the protocol, so its size is the point of the total.
+      // 22.47 kB when the protocol became a lazy chunk (19.47 kB as one bundle before): the parts of the
+      // session and the split itself cost bytes (see the budget below).
+      budgets: [{ part: 'total', budgetBytes: 22_700 }],
+    },
     {
       name: `@latchkey/angular as the demo imports it (${names.join(', ')}; with core and oauth4webapi)`,
       contents: `export { ${names.join(', ')} } from '@latchkey/angular';`,
-      budgetBytes: 22_500,
-      targetBytes: 15_000,
+      budgets: [
+        // What every page of the app downloads before it can say whether the user is signed in.
+        { part: 'initial', budgetBytes: 11_000, targetBytes: 10_000 },
+        // 25.08 kB when the protocol became a lazy chunk, against 22.31 kB as one bundle: +0.78 kB is the
+        // split itself (three chunks gzipped apart), the rest the session's parts and what came with them
+        // (the chunk-load error, preloading, the inert server session, per-operation errors). The goal,
+        // one bundle's size + 1 kB, is reported until it is met.
+        { part: 'total', budgetBytes: 25_300, targetBytes: 23_300 },
+      ],
     },
   ];
 }
+
+const sum = (chunks: readonly Bytes[]): Bytes => ({
+  minifiedBytes: chunks.reduce((n, c) => n + c.minifiedBytes, 0),
+  gzipBytes: chunks.reduce((n, c) => n + c.gzipBytes, 0),
+});
 
 /** Bundles and measures one check; the libraries must be built (`npm run build`). */
 export async function measureSize(check: SizeCheck): Promise<SizeResult> {
@@ -61,6 +120,10 @@ export async function measureSize(check: SizeCheck): Promise<SizeResult> {
     stdin: { contents: check.contents, resolveDir: root, loader: 'js' },
     bundle: true,
     write: false,
+    splitting: true,
+    outdir,
+    absWorkingDir: root,
+    metafile: true,
     minify: true,
     format: 'esm',
     platform: 'browser',
@@ -72,9 +135,27 @@ export async function measureSize(check: SizeCheck): Promise<SizeResult> {
     define: { ngDevMode: 'false' },
     logLevel: 'error',
   });
-  const code = result.outputFiles[0]?.contents ?? new Uint8Array();
-  const gzipBytes = gzipSync(code, { level: 9 }).length;
-  return { ...check, minifiedBytes: code.length, gzipBytes, passed: gzipBytes <= check.budgetBytes };
+  // Metafile paths are relative to absWorkingDir; output files' paths are absolute.
+  const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.js'));
+  const entry = outputs.find(([, output]) => output.entryPoint === '<stdin>')?.[0];
+  if (entry === undefined) throw new Error(`size-budget: no entry chunk for ${check.name}`);
+  const initial = initialChunks(result.metafile, [entry]);
+  const chunks = outputs.map(([file]): ChunkSize => {
+    const code = result.outputFiles.find((f) => relative(root, f.path) === file)?.contents;
+    if (!code) throw new Error(`size-budget: esbuild wrote no ${file}`);
+    return {
+      file: relative(relative(root, outdir), file),
+      initial: initial.has(file),
+      minifiedBytes: code.length,
+      gzipBytes: gzipSync(code, { level: 9 }).length,
+    };
+  });
+  const sizes = { initial: sum(chunks.filter((c) => c.initial)), lazy: sum(chunks.filter((c) => !c.initial)), total: sum(chunks) };
+  const budgets = check.budgets.map((b): BudgetResult => {
+    const gzipBytes = sizes[b.part].gzipBytes;
+    return { ...b, gzipBytes, passed: gzipBytes <= b.budgetBytes };
+  });
+  return { name: check.name, contents: check.contents, ...sizes, chunks, budgets, passed: budgets.every((b) => b.passed) };
 }
 
 const kB = (bytes: number) => `${(bytes / 1000).toFixed(2)} kB`;
@@ -83,18 +164,26 @@ if (import.meta.main) {
   const jsonIndex = process.argv.indexOf('--json');
   const results = await Promise.all((await sizeChecks()).map(measureSize));
   for (const r of results) {
+    const budgets = r.budgets.map((b) => `${b.part} ${kB(b.budgetBytes)} ${b.passed ? '✔' : '✘'}`).join(', ');
     console.log(
-      `${r.passed ? '✔' : '✘'} ${r.name}: ${kB(r.gzipBytes)} gzip (${kB(r.minifiedBytes)} minified), budget ${kB(r.budgetBytes)}`,
+      `${r.passed ? '✔' : '✘'} ${r.name}: initial ${kB(r.initial.gzipBytes)} + lazy ${kB(r.lazy.gzipBytes)} = total ${kB(r.total.gzipBytes)} gzip, budget ${budgets}`,
     );
-    if (!r.passed)
-      console.log(
-        `  over budget by ${kB(r.gzipBytes - r.budgetBytes)}: find what grew (npm run bench breaks it down), or raise the budget on purpose.`,
-      );
-    if (r.targetBytes !== undefined && r.gzipBytes > r.targetBytes)
-      console.log(`  target ${kB(r.targetBytes)} not met yet: ${kB(r.gzipBytes - r.targetBytes)} over.`);
+    console.log(
+      `  minified: initial ${kB(r.initial.minifiedBytes)} + lazy ${kB(r.lazy.minifiedBytes)} = total ${kB(r.total.minifiedBytes)}; ${r.chunks.length} chunk${r.chunks.length === 1 ? '' : 's'} (${r.chunks.filter((c) => !c.initial).length} lazy)`,
+    );
+    for (const b of r.budgets) {
+      if (!b.passed)
+        console.log(
+          `  ${b.part} over budget by ${kB(b.gzipBytes - b.budgetBytes)}: find what grew (npm run bench breaks it down), or raise the budget on purpose.`,
+        );
+      if (b.targetBytes !== undefined && b.gzipBytes > b.targetBytes)
+        console.log(`  ${b.part} target ${kB(b.targetBytes)} not met yet: ${kB(b.gzipBytes - b.targetBytes)} over.`);
+    }
   }
-  const passed = results.filter((r) => r.passed).length;
+  // One check of npm test per budget.
+  const budgets = results.flatMap((r) => r.budgets);
+  const passed = budgets.filter((b) => b.passed).length;
   if (jsonIndex > 0)
-    await writeFile(process.argv[jsonIndex + 1] as string, JSON.stringify({ passed, failed: results.length - passed, results }, null, 2));
-  process.exit(passed === results.length ? 0 : 1);
+    await writeFile(process.argv[jsonIndex + 1] as string, JSON.stringify({ passed, failed: budgets.length - passed, results }, null, 2));
+  process.exit(passed === budgets.length ? 0 : 1);
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { Metafile } from 'esbuild';
 import { run } from '../../scripts/run.ts';
+import { initialChunks } from '../chunks.ts';
 
 /** One app of the size benchmark: the same app, wired to one library (or to none, the baseline). */
 export interface SizeApp {
@@ -29,15 +30,25 @@ export const sizeApps: readonly SizeApp[] = [
   { name: 'jwt-decode', authFile: 'auth-jwt-decode.ts', note: 'token helper only: no sign-in protocol' },
 ];
 
-export interface AppSize {
-  readonly name: string;
-  /** All JavaScript the production build emits (every chunk), summed file by file. */
+/** JavaScript bytes, each file compressed apart (as a browser downloads them) and summed. */
+export interface JsBytes {
   readonly rawBytes: number;
   readonly gzipBytes: number;
   readonly brotliBytes: number;
+}
+
+/** One built app. Its own `rawBytes`, `gzipBytes` and `brotliBytes`: all JavaScript the build emits, lazy chunks too. */
+export interface AppSize extends JsBytes {
+  readonly name: string;
+  /** The JavaScript a first page load downloads: the entry scripts and the chunks they import statically. */
+  readonly initial: JsBytes;
+  /** How many of the emitted JavaScript files are lazy (loaded through `import()` on first use). */
+  readonly lazyFiles: number;
   /** Minified bytes in the output per package (esbuild metafile), `app` for the app's own code. */
   readonly byPackage: Record<string, number>;
-  /** Minified bytes in the output per file of Latchkey's own packages. */
+  /** The part of `byPackage` in lazy chunks (fetched on first use, through `import()`). */
+  readonly lazyByPackage: Record<string, number>;
+  /** Minified bytes in the output per file of Latchkey's own packages, by its path in the package's dist/. */
   readonly latchkeyFiles: Record<string, number>;
 }
 
@@ -100,47 +111,104 @@ async function writeWorkspace(dir: string): Promise<void> {
   );
 }
 
-async function measure(dir: string, app: SizeApp): Promise<AppSize> {
-  const out = `${dir}/dist/${app.name}`;
-  let rawBytes = 0;
-  let gzipBytes = 0;
-  let brotliBytes = 0;
+/** The JS files an index.html loads: its module scripts (the entries) and its modulepreload links. */
+export function scriptsOf(html: string): { entries: string[]; preloads: string[] } {
+  const attr = (tag: string, name: string) => new RegExp(`\\s${name}=["']?([^"'\\s>]+)`).exec(tag)?.[1];
+  const local = (url: string) => url.replace(/^\.?\//, '');
+  const entries: string[] = [];
+  const preloads: string[] = [];
+  for (const [tag] of html.matchAll(/<script\b[^>]*>/g)) {
+    const src = attr(tag, 'src');
+    if (src && attr(tag, 'type') === 'module') entries.push(local(src));
+  }
+  for (const [tag] of html.matchAll(/<link\b[^>]*>/g)) {
+    const href = attr(tag, 'href');
+    if (href && attr(tag, 'rel') === 'modulepreload') preloads.push(local(href));
+  }
+  return { entries, preloads };
+}
+
+/**
+ * Measures one built app. Initial JS: the entry scripts index.html loads (its `<script type="module">`),
+ * plus every chunk they import statically, transitively, read from Angular's build stats (the esbuild
+ * metafile, `statsJson`), not from index.html's `<link rel="modulepreload">` links, as the CLI writes at
+ * most 10 of those; they are only checked to be initial chunks. Total: every emitted JS file.
+ */
+export async function measureApp(out: string, name: string): Promise<AppSize> {
+  const metafile = JSON.parse(await readFile(`${out}/browser-stats.json`, 'utf8')) as Metafile;
+  const { entries, preloads } = scriptsOf(await readFile(`${out}/browser/index.html`, 'utf8'));
+  if (entries.length === 0) throw new Error(`bench: ${out}/browser/index.html loads no module script`);
+  // The metafile's output paths are relative to browser/, as index.html's are.
+  const initialFiles = initialChunks(metafile, entries);
+  const notInitial = preloads.filter((file) => !initialFiles.has(file));
+  if (notInitial.length > 0) throw new Error(`bench: ${name}: index.html preloads ${notInitial.join(', ')}, not an initial chunk`);
+  const total = { rawBytes: 0, gzipBytes: 0, brotliBytes: 0 };
+  const initial = { rawBytes: 0, gzipBytes: 0, brotliBytes: 0 };
+  const files: string[] = [];
   for (const file of (await readdir(`${out}/browser`)).filter((f) => f.endsWith('.js'))) {
     const code = await readFile(`${out}/browser/${file}`);
-    rawBytes += code.length;
-    gzipBytes += gzipSync(code, { level: 9 }).length;
-    brotliBytes += brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+    const bytes = {
+      rawBytes: code.length,
+      gzipBytes: gzipSync(code, { level: 9 }).length,
+      brotliBytes: brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    };
+    const isInitial = initialFiles.has(file);
+    for (const sums of isInitial ? [total, initial] : [total]) {
+      sums.rawBytes += bytes.rawBytes;
+      sums.gzipBytes += bytes.gzipBytes;
+      sums.brotliBytes += bytes.brotliBytes;
+    }
+    files.push(file);
   }
-  const metafile = JSON.parse(await readFile(`${out}/browser-stats.json`, 'utf8')) as Metafile;
+  const missing = [...initialFiles].filter((file) => !files.includes(file));
+  if (missing.length > 0) throw new Error(`bench: ${name}: initial chunks ${missing.join(', ')} not in ${out}/browser`);
   const byPackage: Record<string, number> = {};
+  const lazyByPackage: Record<string, number> = {};
   const latchkeyFiles: Record<string, number> = {};
   for (const [file, output] of Object.entries(metafile.outputs)) {
     if (!file.endsWith('.js')) continue;
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-      const name = packageOf(input);
-      byPackage[name] = (byPackage[name] ?? 0) + bytesInOutput;
-      if (name.startsWith('@latchkey/')) {
-        const base = input.slice(input.lastIndexOf('/') + 1).replace(/\.m?js$/, '');
+      const pkg = packageOf(input);
+      byPackage[pkg] = (byPackage[pkg] ?? 0) + bytesInOutput;
+      if (!initialFiles.has(file)) lazyByPackage[pkg] = (lazyByPackage[pkg] ?? 0) + bytesInOutput;
+      if (pkg.startsWith('@latchkey/')) {
+        // The path inside dist/ (core has subfolders: protocol/errors is not errors).
+        const base = input.replace(/^.*\/dist\/(fesm2022\/)?/, '').replace(/\.m?js$/, '');
         latchkeyFiles[base] = (latchkeyFiles[base] ?? 0) + bytesInOutput;
       }
     }
   }
-  return { name: app.name, rawBytes, gzipBytes, brotliBytes, byPackage, latchkeyFiles };
+  return { name, ...total, initial, lazyFiles: files.length - initialFiles.size, byPackage, lazyByPackage, latchkeyFiles };
 }
 
 /**
  * Part 2: the same minimal Angular app (Log In / Log Out, a guarded route, an interceptor for one
  * API origin) built for production once per library, and once without auth; every build in this run.
  */
-export async function runBundleSize(workDir: string): Promise<AppSize[]> {
+export async function runBundleSize(workDir: string, only?: readonly string[]): Promise<AppSize[]> {
   const dir = `${workDir}/size`;
   await writeWorkspace(dir);
   const sizes: AppSize[] = [];
-  for (const app of sizeApps) {
+  for (const app of sizeApps.filter((a) => !only || a.name === 'baseline' || only.includes(a.name))) {
     console.log(`bench: ng build ${app.name}`);
     // Not through npx: inside a workspace, npx runs from the workspace's folder, not from `dir`.
     await run(process.execPath, [ngCli, 'build', app.name], { cwd: dir, env: { ...process.env, NG_CLI_ANALYTICS: 'false' } });
-    sizes.push(await measure(dir, app));
+    sizes.push(await measureApp(`${dir}/dist/${app.name}`, app.name));
   }
   return sizes;
+}
+
+// Part 2 alone, without the rest of npm run bench (the libraries must be built):
+// node bench/bundle-size/run-bundle-size.ts [app ...], the baseline always, every app by default.
+if (import.meta.main) {
+  const only = process.argv.slice(2);
+  const sizes = await runBundleSize(fileURLToPath(new URL('../.work', import.meta.url)), only.length > 0 ? only : undefined);
+  const baseline = sizes[0] as AppSize;
+  const kB = (bytes: number) => `${(bytes / 1000).toFixed(2)} kB`;
+  for (const s of sizes)
+    console.log(
+      s === baseline
+        ? `${s.name}: all JS ${kB(s.gzipBytes)} gzip, initial ${kB(s.initial.gzipBytes)}`
+        : `${s.name}: added ${kB(s.gzipBytes - baseline.gzipBytes)} gzip in all, ${kB(s.initial.gzipBytes - baseline.initial.gzipBytes)} initial (${s.lazyFiles} lazy chunk${s.lazyFiles === 1 ? '' : 's'})`,
+    );
 }

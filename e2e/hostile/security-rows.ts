@@ -58,7 +58,7 @@ export const securityRows = [
     case: 'key-rotation',
     we: 're-fetch JWKS once on an unknown `kid`, accept',
     alsoCoveredBy: [
-      'core:refresh.spec.ts › keys and userinfo › accepts a provider that rotated its signing key between two sign-ins, with one JWKS re-fetch',
+      'core:keys-and-userinfo.spec.ts › keys and userinfo › accepts a provider that rotated its signing key between two sign-ins, with one JWKS re-fetch',
     ],
   },
   { id: 'junk-keys-in-jwks', section: 'Hostile provider', case: 'junk-keys-in-jwks', we: 'ignore them, accept' },
@@ -85,7 +85,7 @@ export const securityRows = [
     section: 'Hostile provider',
     case: 'userinfo-bad-sub',
     we: 'discard userinfo',
-    alsoCoveredBy: ['core:refresh.spec.ts › keys and userinfo › discards userinfo whose sub differs from the ID token'],
+    alsoCoveredBy: ['core:keys-and-userinfo.spec.ts › keys and userinfo › discards userinfo whose sub differs from the ID token'],
   },
   {
     id: 'refresh-changes-identity',
@@ -185,8 +185,8 @@ export const securityRows = [
     case: 'Tokens in a URL, a log line, an error message or its `cause`, the DOM',
     we: 'never; the one exception is `id_token_hint` on RP-initiated logout, sent as a form POST',
     alsoCoveredBy: [
-      'core:refresh.spec.ts › logout › revokes the refresh token and ends the provider session by POST, with id_token_hint, client_id and post_logout_redirect_uri',
-      'core:refresh.spec.ts › logout › ends the provider session by GET when configured so, without the ID token in the URL',
+      'core:logout.spec.ts › logout › revokes the refresh token and ends the provider session by POST, with id_token_hint, client_id and post_logout_redirect_uri',
+      'core:logout.spec.ts › logout › ends the provider session by GET when configured so, without the ID token in the URL',
     ],
   },
   {
@@ -203,8 +203,8 @@ export const securityRows = [
     we: 'nothing in any tab can sign the user back in silently until the next explicit login',
     alsoCoveredBy: [
       `${engine}logout in one tab makes every other tab show Log In within a second`,
-      'core:refresh.spec.ts › tabs › a logout during an in-flight refresh wins: the refreshed tokens are never stored',
-      'core:refresh.spec.ts › tabs › a sleeping per-tab session that missed the logout message ends on wake (logout marker)',
+      'core:tabs.spec.ts › tabs › a logout during an in-flight refresh wins: the refreshed tokens are never stored',
+      'core:tabs.spec.ts › tabs › a sleeping per-tab session that missed the logout message ends on wake (logout marker)',
     ],
   },
 
@@ -266,7 +266,7 @@ export const securityRows = [
     we: 'every other tab is anonymous within a second, timers stopped, no token left in memory',
     alsoCoveredBy: [
       `${engine}logout in one tab makes every other tab show Log In within a second`,
-      'core:refresh.spec.ts › tabs › logout in one tab signs out every tab, per-tab stores included',
+      'core:tabs.spec.ts › tabs › logout in one tab signs out every tab, per-tab stores included',
     ],
   },
   {

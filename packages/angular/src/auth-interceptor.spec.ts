@@ -1,4 +1,4 @@
-import { HttpClient, HttpErrorResponse, provideHttpClient, withInterceptors } from '@angular/common/http';
+import { HttpClient, HttpErrorResponse, provideHttpClient, withInterceptors, type HttpRequest } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import {
   ApplicationInitStatus,
@@ -15,6 +15,7 @@ import { Auth } from './auth';
 import { authInterceptor } from './auth-interceptor';
 import { LATCHKEY_SESSION_FACTORY, type LatchkeyAngularConfig } from './latchkey-options';
 import { provideLatchkey, withTokenFor } from './provide-latchkey';
+import { ɵLATCHKEY_REQUEST_AUTHORIZER } from './request-auth';
 
 async function setUp(user: { sub: string } | null = { sub: 'alice' }) {
   TestBed.configureTestingModule({
@@ -46,6 +47,26 @@ function withLoadedConfiguration(...latchkey: (Provider | EnvironmentProviders)[
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('authInterceptor', () => {
+  it("authorizes through the mode's authorizer (the seam DPoP and BFF mode plug into), sync or async", async () => {
+    TestBed.configureTestingModule({
+      providers: [
+        {
+          provide: ɵLATCHKEY_REQUEST_AUTHORIZER,
+          useValue: {
+            authorize: async (req: HttpRequest<unknown>, token: string) =>
+              req.clone({ setHeaders: { Authorization: `DPoP ${token}`, DPoP: 'proof' } }),
+          },
+        },
+      ],
+    });
+    const { http, backend } = await setUp();
+    void firstValueFrom(http.get('https://api.example.com/things'));
+    await tick();
+    const request = backend.expectOne('https://api.example.com/things');
+    expect(request.request.headers.get('Authorization')).toBe('DPoP at-1');
+    expect(request.request.headers.get('DPoP')).toBe('proof');
+  });
+
   it('lets a configuration loader fetch its configuration with HttpClient (no wait for itself)', async () => {
     withLoadedConfiguration(provideLatchkey(() => firstValueFrom(inject(HttpClient).get<LatchkeyAngularConfig>('/config.json'))));
     const started = TestBed.inject(ApplicationInitStatus).donePromise;

@@ -3,10 +3,11 @@ import { HttpErrorResponse, type HttpEvent, type HttpHandlerFn, type HttpInterce
 import { inject } from '@angular/core';
 import { catchError, from, switchMap, throwError, type Observable } from 'rxjs';
 import { Auth } from './auth';
+import { ɵLATCHKEY_REQUEST_AUTHORIZER, type RequestAuthorizer } from './request-auth';
 import { matchesTokenRule } from './token-rules';
 
 /**
- * Attaches `Authorization: Bearer <access token>` to requests for the origins given to
+ * Attaches the access token (`Authorization: Bearer <access token>`) to requests for the origins given to
  * `withTokenFor()` — exact scheme, host and port, and path prefix when one was given — and to no
  * other origin, ever. Waits for a refresh in flight. On a 401 from an allowed origin it refreshes
  * once and retries once. Signed out, the request goes without a token. A request made while a
@@ -17,14 +18,21 @@ import { matchesTokenRule } from './token-rules';
  */
 export const authInterceptor: HttpInterceptorFn = (req: HttpRequest<unknown>, next: HttpHandlerFn): Observable<HttpEvent<unknown>> => {
   const auth = inject(Auth);
+  const authorizer = inject(ɵLATCHKEY_REQUEST_AUTHORIZER);
   const baseUri = inject(DOCUMENT).baseURI;
   // A request made while the configuration loads (another initializer's) waits for its `tokenFor`.
   const rulesReady = auth.ɵtokenRulesReady();
-  if (rulesReady) return from(rulesReady).pipe(switchMap(() => intercept(auth, baseUri, req, next)));
-  return intercept(auth, baseUri, req, next);
+  if (rulesReady) return from(rulesReady).pipe(switchMap(() => intercept(auth, authorizer, baseUri, req, next)));
+  return intercept(auth, authorizer, baseUri, req, next);
 };
 
-function intercept(auth: Auth, baseUri: string, req: HttpRequest<unknown>, next: HttpHandlerFn): Observable<HttpEvent<unknown>> {
+function intercept(
+  auth: Auth,
+  authorizer: RequestAuthorizer,
+  baseUri: string,
+  req: HttpRequest<unknown>,
+  next: HttpHandlerFn,
+): Observable<HttpEvent<unknown>> {
   const rules = auth.ɵtokenRules();
   const url = URL.parse(req.url, baseUri);
   if (!url || rules.length === 0 || !matchesTokenRule(url, rules) || req.headers.has('Authorization')) return next(req);
@@ -34,7 +42,9 @@ function intercept(auth: Auth, baseUri: string, req: HttpRequest<unknown>, next:
     from(auth.getAccessToken(forceRefresh && sent ? { forceRefresh, rejectedToken: sent } : { forceRefresh }).catch(() => undefined)).pipe(
       switchMap((token) => {
         sent = token;
-        return next(token ? req.clone({ setHeaders: { Authorization: `Bearer ${token}` } }) : req);
+        if (!token) return next(req);
+        const authorized = authorizer.authorize(req, token);
+        return authorized instanceof Promise ? from(authorized).pipe(switchMap(next)) : next(authorized);
       }),
     );
   return withToken(false).pipe(

@@ -5,6 +5,11 @@ import {
   createIdleMonitor,
   LatchkeyConfigError,
   LatchkeyError,
+  ɵbrowserIdlePorts,
+  ɵcompleteRedirect,
+  ɵextendSession,
+  ɵLOADING_STATE,
+  ɵstoreKeyFor,
   type AccessTokenOptions,
   type IdleMonitor,
   type LoginOptions,
@@ -25,8 +30,6 @@ import {
 import { parseTokenRules } from './token-rules';
 import { checkIdleOptions } from './idle-options';
 
-const LOADING: SessionState = { status: 'loading', user: null, expiresAt: null, expiringSoon: false, error: null };
-
 /**
  * The session as signals (and observables). Provided by {@link provideLatchkey}; holds no protocol
  * logic: it mirrors the core session's state, which flips by itself at expiry, so templates never
@@ -44,7 +47,7 @@ export class Auth {
   readonly #pendingTasks = inject(PendingTasks);
   readonly #appRef = inject(ApplicationRef);
   readonly #browser = isPlatformBrowser(inject(PLATFORM_ID));
-  readonly #state = signal<SessionState>(LOADING);
+  readonly #state = signal<SessionState>(ɵLOADING_STATE);
   readonly #idleWarning = signal<number | null>(null);
   #session: Session | undefined;
   #ready: Promise<Session | undefined> | undefined;
@@ -143,13 +146,9 @@ export class Auth {
       const off = session.on('authenticated', (event) => (this.#startupSignIn = event));
       void this.#appRef.whenStable().then(() => (this.#startupSignIn = undefined));
       // Completed before the router starts, which then navigates straight to the page the user came from.
-      const target = await session.handleRedirectCallback().then(
-        ({ returnTo }) => returnTo,
-        () => '/',
-      );
+      await ɵcompleteRedirect(session, this.#document.defaultView?.history);
       off();
       if (this.#destroyed) return undefined;
-      this.#document.defaultView?.history.replaceState(null, '', target);
     }
     await session.ready();
     if (this.#destroyed) return undefined;
@@ -178,20 +177,9 @@ export class Auth {
       return;
     }
     if (this.#idle) return;
-    const window = this.#document.defaultView;
-    let storage: Storage | undefined;
-    try {
-      storage = window?.localStorage;
-    } catch {
-      storage = undefined;
-    }
     this.#idle = createIdleMonitor(
-      { timeoutMs: options.minutes * 60_000, warnBeforeMs: (options.warnSeconds ?? 60) * 1000, key: `latchkey:${clientId}` },
-      {
-        events: window ?? undefined,
-        storage,
-        channel: typeof BroadcastChannel === 'function' ? (name) => new BroadcastChannel(name) : undefined,
-      },
+      { timeoutMs: options.minutes * 60_000, warnBeforeMs: (options.warnSeconds ?? 60) * 1000, key: ɵstoreKeyFor(clientId) },
+      ɵbrowserIdlePorts(),
       {
         onWarn: (idleAt) => this.#idleWarning.set(idleAt),
         onActive: () => this.#idleWarning.set(null),
@@ -250,11 +238,10 @@ export class Auth {
     this.#idleWarning.set(null);
     if (!this.expiringSoon()) return;
     try {
-      await this.getAccessToken({ forceRefresh: true });
+      await this.#task(async () => ɵextendSession(await this.#sessionOrThrow()));
     } catch {
       // Reported in `error`.
     }
-    if (this.expiringSoon() || !this.authenticated()) await this.login();
   }
 
   /** Resolves with the current state once the stored session was read (never on the server). */

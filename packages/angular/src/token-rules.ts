@@ -1,4 +1,4 @@
-import { LatchkeyConfigError } from '@latchkey/core';
+import { LatchkeyConfigError, ɵisAllowedEndpoint } from '@latchkey/core';
 import type { TokenRule } from './latchkey-options';
 
 /**
@@ -22,7 +22,7 @@ export function parseTokenRules(entries: readonly string[]): TokenRule[] {
         `withTokenFor(): "${entry}" must be an origin, optionally with a path: no query, fragment or credentials.`,
       );
     }
-    if (url.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)) {
+    if (!ɵisAllowedEndpoint(url)) {
       throw new LatchkeyConfigError(`withTokenFor(): "${entry}" is plain http: a bearer token is only sent over https (or to localhost).`);
     }
     const path = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;

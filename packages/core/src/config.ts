@@ -31,6 +31,12 @@ export interface LatchkeyConfig {
   readonly warnBeforeSeconds?: number;
   /** What `logout()` does beyond this browser, unless its call says otherwise. */
   readonly logout?: LogoutOptions;
+  /**
+   * The part of Latchkey that talks to the provider is loaded on first use (sign-in, the redirect
+   * back, a refresh, logout); by default it is also loaded ahead of time where that is free: once the
+   * page is idle, or a minute before a refresh is due. `false` loads it only when it is needed.
+   */
+  readonly preloadProtocol?: boolean;
 }
 
 /** What a logout does beyond the local session, which always ends first, in every tab. */
@@ -61,6 +67,12 @@ export interface ResolvedConfig {
   readonly refreshAtFraction: number;
   readonly warnBeforeMs: number;
   readonly logout: Required<LogoutOptions>;
+  readonly preloadProtocol: boolean;
+}
+
+/** Where a client's session is stored (and what its tabs, locks and idle monitor are named after). */
+export function storeKeyFor(clientId: string): string {
+  return `latchkey:${clientId}`;
 }
 
 function fail(message: string): never {
@@ -111,6 +123,8 @@ export function resolveConfig(config: LatchkeyConfig, origin: string): ResolvedC
   }
   const logout = { revokeRefreshToken: true, endSession: false, endSessionMethod: 'POST' as const, ...config.logout };
   if (logout.endSessionMethod !== 'POST' && logout.endSessionMethod !== 'GET') fail('"logout.endSessionMethod" must be "POST" or "GET".');
+  const preloadProtocol = config.preloadProtocol ?? true;
+  if (typeof preloadProtocol !== 'boolean') fail('"preloadProtocol" must be true or false.');
   return {
     issuer,
     clientId: config.clientId,
@@ -121,10 +135,11 @@ export function resolveConfig(config: LatchkeyConfig, origin: string): ResolvedC
     audienceParameter,
     store,
     refreshTokenStore,
-    storeKey: `latchkey:${config.clientId}`,
+    storeKey: storeKeyFor(config.clientId),
     refreshAtFraction,
     warnBeforeMs: warnBeforeSeconds * 1000,
     logout,
+    preloadProtocol,
   };
 }
 

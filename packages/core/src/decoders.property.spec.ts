@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LatchkeyError } from './errors.ts';
 import { decodeJwtPayload } from './jwt.ts';
 import { safeReturnTo } from './return-to.ts';
-import { createSession } from './session.ts';
+import { createSession } from './session/index.ts';
 import { memoryStore } from './session-store.ts';
 import { parseStoredSession } from './stored-session.ts';
 import { createFakeBrowser } from './testing/fake-browser.ts';

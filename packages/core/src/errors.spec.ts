@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LatchkeyError } from './errors.ts';
-import { createSession } from './session.ts';
+import { createSession } from './session/index.ts';
 import { createFakeBrowser } from './testing/fake-browser.ts';
 import { createFakeProvider } from './testing/fake-provider.ts';
 

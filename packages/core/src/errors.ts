@@ -42,7 +42,12 @@ export type LatchkeyErrorCode =
   /** The userinfo response is invalid or about another user; it was discarded. */
   | 'LATCHKEY_USERINFO_INVALID'
   /** An operation needs a signed-in session and there is none. */
-  | 'LATCHKEY_LOGIN_REQUIRED';
+  | 'LATCHKEY_LOGIN_REQUIRED'
+  /**
+   * The part of Latchkey that talks to the provider (loaded on first use) could not be loaded, usually
+   * because a new version of the app was deployed since the page was opened. Nothing was lost: reload.
+   */
+  | 'LATCHKEY_CHUNK_LOAD_FAILED';
 
 /** Token-free details of a failure: never a token, a code or a URL with either. */
 export interface LatchkeyErrorCause {
@@ -58,7 +63,8 @@ export interface LatchkeyErrorCause {
 }
 
 /**
- * The one error type Latchkey throws and reports in its state.
+ * The one error type Latchkey throws and reports in its state: `instanceof LatchkeyError` and
+ * `switch (error.code)` cover every failure, configuration mistakes ({@link LatchkeyConfigError}) included.
  *
  * @example
  * ```ts
@@ -66,7 +72,7 @@ export interface LatchkeyErrorCause {
  * ```
  */
 export class LatchkeyError extends Error {
-  override readonly name = 'LatchkeyError';
+  override readonly name: 'LatchkeyError' | 'LatchkeyConfigError' = 'LatchkeyError';
   readonly code: LatchkeyErrorCode;
   declare readonly cause?: LatchkeyErrorCause;
 
@@ -77,10 +83,17 @@ export class LatchkeyError extends Error {
   }
 }
 
-/** A configuration mistake, thrown where the configuration is given. */
-export class LatchkeyConfigError extends TypeError {
+/**
+ * A configuration mistake, thrown where the configuration is given (`createSession`, `provideLatchkey`,
+ * its `withX()` features). A {@link LatchkeyError} whose code is always `LATCHKEY_CONFIG_INVALID`.
+ */
+export class LatchkeyConfigError extends LatchkeyError {
   override readonly name = 'LatchkeyConfigError';
-  readonly code = 'LATCHKEY_CONFIG_INVALID' as const;
+  declare readonly code: 'LATCHKEY_CONFIG_INVALID';
+
+  constructor(message: string) {
+    super('LATCHKEY_CONFIG_INVALID', message);
+  }
 }
 
 // A JWT, or a long opaque run that could be a token, never goes into an error.

@@ -13,8 +13,17 @@ export {
   type SessionPorts,
   type SessionState,
   type SessionStatus,
-} from './session.ts';
+} from './session/index.ts';
 export { localStore, memoryStore, sessionStore, type SessionStore } from './session-store.ts';
 export type { UserClaims } from './stored-session.ts';
 export type { TabPorts } from './tabs.ts';
 export type { TransactionStorage } from './transaction.ts';
+
+// Internal, for @latchkey/angular (and other adapters) only: the ɵ prefix says not public API, as in
+// Angular's own packages. They keep session logic in core, where an adapter reuses instead of repeating it.
+export { storeKeyFor as ɵstoreKeyFor } from './config.ts';
+export { Emitter as ɵEmitter } from './events.ts';
+export { completeRedirect as ɵcompleteRedirect, extendSession as ɵextendSession } from './session/app-flows.ts';
+export { browserIdlePorts as ɵbrowserIdlePorts } from './session/browser-ports.ts';
+export { LOADING_STATE as ɵLOADING_STATE } from './session/session-cell.ts';
+export { isAllowedEndpoint as ɵisAllowedEndpoint } from './transport.ts';

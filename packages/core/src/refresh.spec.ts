@@ -1,131 +1,25 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { LatchkeyConfig } from './config.ts';
-import { REQUEST_TIMEOUT_MS } from './oidc.ts';
-import { createSession, type Session, type SessionPorts } from './session.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { REQUEST_TIMEOUT_MS } from './protocol/deadline.ts';
 import { memoryStore } from './session-store.ts';
-import {
-  createFakeBrowser,
-  createFakeWorld,
-  LaggingSharedStore,
-  MapStorage,
-  type FakeBrowser,
-  type FakeWorld,
-} from './testing/fake-browser.ts';
+import type { SessionPorts } from './session/index.ts';
+import { createFakeBrowser, createFakeWorld, LaggingSharedStore, type FakeBrowser } from './testing/fake-browser.ts';
 import { failureOf } from './testing/failure-of.ts';
-import { createFakeProvider, type FakeProvider } from './testing/fake-provider.ts';
+import {
+  CLIENT_ID,
+  KEY,
+  advance,
+  asyncSharedStore,
+  expectOneRefreshPerRotation,
+  flushIo,
+  provider,
+  signIn,
+  storedRefreshToken,
+  tab,
+  world,
+  useFakeWorld,
+} from './testing/harness.ts';
 
-// Captured before the fake timers: WebCrypto and the fake provider finish on real event-loop turns.
-const realSetTimeout = globalThis.setTimeout;
-const CLIENT_ID = 'app';
-const KEY = `latchkey:${CLIENT_ID}`;
-let provider: FakeProvider;
-let world: FakeWorld;
-const sessions: Session[] = [];
-
-function tab(
-  extra: Partial<LatchkeyConfig> = {},
-  browser: FakeBrowser = createFakeBrowser(provider, { world }),
-  ports: SessionPorts = browser.ports,
-) {
-  const session = createSession({ issuer: provider.issuer, clientId: CLIENT_ID, store: browser.store, ...extra }, ports);
-  sessions.push(session);
-  return { session, browser };
-}
-
-async function signIn({ session, browser }: { session: Session; browser: FakeBrowser }) {
-  await session.login();
-  browser.href = provider.authorize(browser.assigned as string);
-  return session.handleRedirectCallback();
-}
-
-/** Lets real async work (WebCrypto) finish: a few real event-loop turns. */
-async function flushIo(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise((resolve) => realSetTimeout(resolve, 1));
-}
-
-/** Advances the fake clock in steps, letting real async work finish between them. */
-async function advance(ms: number, stepMs = 500): Promise<void> {
-  for (let elapsed = 0; elapsed < ms; elapsed += stepMs) {
-    await vi.advanceTimersByTimeAsync(Math.min(stepMs, ms - elapsed));
-    await flushIo();
-  }
-}
-
-/**
- * Advances until `condition` holds (or `maxMs` passed). Under load, WebCrypto may finish a refresh a
- * few fake seconds late; counting rotations this way keeps the test about requests, not timing.
- */
-async function advanceUntil(condition: () => boolean, maxMs: number, stepMs = 1_000): Promise<void> {
-  for (let elapsed = 0; elapsed < maxMs && !condition(); elapsed += stepMs) await advance(stepMs, stepMs);
-}
-
-/** Lets `rotations` refresh instants pass and asserts one request each, and no grant revoked by a reuse. */
-async function expectOneRefreshPerRotation(rotations: number): Promise<void> {
-  for (let rotation = 1; rotation <= rotations; rotation++) {
-    await advanceUntil(() => provider.refreshRequests >= rotation, 120_000);
-    // Every tab has had its timer fire by now: still one request for this rotation.
-    await advance(5_000, 1_000);
-    expect(provider.refreshRequests).toBe(rotation);
-  }
-  expect(provider.revokedGrants).toBe(0);
-}
-
-/** A tab in another renderer: the other tabs' messages reach it `ms` late (and, optionally, not the logout marker). */
-function laggingTab(ms: number, options: { ownMarkerStorage?: boolean } = {}) {
-  const browser = createFakeBrowser(provider, { world });
-  return tab({}, browser, {
-    ...browser.ports,
-    ...(options.ownMarkerStorage && { markerStorage: new MapStorage() }),
-    channel: (name) => {
-      const real = world.hub.open(name);
-      return {
-        ...real,
-        addEventListener: ((type: string, listener: (event: Event) => void) =>
-          real.addEventListener(type, (event: Event) => void realSetTimeout(() => listener(event), ms))) as never,
-      };
-    },
-  });
-}
-
-/** A shared store that answers a couple of milliseconds later (IndexedDB-like), over a Map. */
-function asyncSharedStore() {
-  const map = new Map<string, string>();
-  const later = <T>(value: T) => new Promise<T>((resolve) => realSetTimeout(() => resolve(value), 2));
-  const store = {
-    shared: true,
-    get: (key: string) => later(map.get(key) ?? null),
-    set: (key: string, value: string) => later(void map.set(key, value)),
-    remove: (key: string) => later(void map.delete(key)),
-  };
-  return { map, store };
-}
-
-/** Holds the next refresh answer until `release()`. */
-function holdRefreshAnswer(): { release: () => void } {
-  const held = { release: () => {} };
-  provider.hooks.refreshResponse = (body) =>
-    new Promise<Response>((resolve) => {
-      held.release = () => resolve(new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } }));
-    });
-  return held;
-}
-
-function storedRefreshToken(): string | undefined {
-  return JSON.parse((world.store.get(KEY) as string | null) ?? '{}').refresh_token;
-}
-
-beforeEach(async () => {
-  vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
-  provider = await createFakeProvider();
-  provider.issueRefreshTokens = true;
-  provider.tokenTtlSeconds = 100;
-  world = createFakeWorld();
-});
-
-afterEach(() => {
-  for (const session of sessions.splice(0)) session.dispose();
-  vi.useRealTimers();
-});
+useFakeWorld();
 
 describe('refresh', () => {
   it('refreshes at 75 % of the lifetime, stores the rotated refresh token, and stays signed in', async () => {
@@ -449,8 +343,9 @@ describe('refresh', () => {
     t.browser.events.dispatchEvent(new Event('visibilitychange'));
     t.browser.events.dispatchEvent(new Event('focus'));
     t.browser.events.dispatchEvent(new Event('pageshow'));
-    // The wake events alone refresh (once for the three), before anything asks for a token.
-    await flushIo();
+    // The wake events alone refresh (once for the three), before anything asks for a token; real
+    // turns (WebCrypto) only, the fake clock stands still.
+    for (let i = 0; i < 50 && !(t.session.getState().expiresAt! > Date.now()); i++) await flushIo();
     expect(provider.refreshRequests).toBe(1);
     expect(t.session.getState().expiresAt).toBeGreaterThan(Date.now());
     const token = await t.session.getAccessToken();
@@ -477,236 +372,5 @@ describe('refresh', () => {
     await advance(76_000);
     expect(provider.refreshRequests).toBe(1);
     expect(storedRefreshToken()).toBeUndefined();
-  });
-});
-
-describe('tabs', () => {
-  it('a sign-in in one tab reaches the others; a different user replaces the session', async () => {
-    const a = tab();
-    const b = tab();
-    await b.session.ready();
-    await signIn(a);
-    await advance(0);
-    expect(b.session.getState().user?.name).toBe('Alice Liddell');
-    await a.session.logout({ revokeRefreshToken: false });
-    await a.session.login();
-    a.browser.href = provider.authorize(a.browser.assigned as string, 'bob');
-    await a.session.handleRedirectCallback();
-    await advance(0);
-    expect(b.session.getState().user?.name).toBe('Bob Builder');
-  });
-
-  it('logout in one tab signs out every tab, per-tab stores included', async () => {
-    const shared = [tab(), tab()];
-    await signIn(shared[0]!);
-    const perTab = tab({ store: memoryStore() });
-    await signIn(perTab);
-    await advance(0);
-    expect(shared[1]!.session.isAuthenticated()).toBe(true);
-    const events: string[] = [];
-    perTab.session.on('loggedOut', (e) => events.push(e.elsewhere ? 'elsewhere' : 'here'));
-    await shared[0]!.session.logout();
-    await advance(0);
-    expect(shared[1]!.session.isAuthenticated()).toBe(false);
-    expect(perTab.session.isAuthenticated()).toBe(false);
-    expect(events).toEqual(['elsewhere']);
-  });
-
-  it('a logout during an in-flight refresh wins: the refreshed tokens are never stored', async () => {
-    const t = tab();
-    await signIn(t);
-    let release!: () => void;
-    provider.hooks.refreshResponse = (body) =>
-      new Promise<Response>(
-        (resolve) => (release = () => resolve(new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } }))),
-      );
-    await advance(76_000);
-    expect(provider.refreshRequests).toBe(1);
-    await t.session.logout({ revokeRefreshToken: false });
-    release();
-    await advance(1_000);
-    expect(t.session.isAuthenticated()).toBe(false);
-    expect(world.store.get(KEY)).toBeNull();
-  });
-
-  it.each([
-    ['the logout marker reaches it first', false],
-    ['neither the message nor the marker has reached it yet', true],
-  ])('a logout in one tab while another refreshes (%s) signs out everywhere, for good', async (_name, ownMarkerStorage) => {
-    const a = tab();
-    const b = laggingTab(20, { ownMarkerStorage });
-    await signIn(a);
-    await new Promise((resolve) => realSetTimeout(resolve, 50));
-    expect(b.session.isAuthenticated()).toBe(true);
-    vi.setSystemTime(Date.now() + 1_000); // the user signs out a moment after signing in
-    const held = holdRefreshAnswer();
-    const pending = b.session.getAccessToken({ forceRefresh: true }).catch(() => undefined);
-    for (let i = 0; i < 10 && provider.refreshRequests === 0; i++) await flushIo();
-    expect(provider.refreshRequests).toBe(1);
-    await a.session.logout({ revokeRefreshToken: false });
-    held.release(); // B's answer arrives before A's logout message does
-    await pending;
-    await new Promise((resolve) => realSetTimeout(resolve, 100));
-    await flushIo();
-    expect(a.session.isAuthenticated()).toBe(false);
-    expect(b.session.isAuthenticated()).toBe(false);
-    expect(world.store.get(KEY)).toBeNull();
-    const reloaded = tab();
-    await reloaded.session.ready();
-    expect(reloaded.session.isAuthenticated()).toBe(false);
-  });
-
-  it('a tab waking after its session ended leaves a newer sign-in from another tab in place, and follows it', async () => {
-    provider.issueRefreshTokens = false;
-    const b = tab();
-    await signIn(b);
-    // Tab A is frozen from now on: no message, no timer, until it resumes.
-    let frozen = false;
-    const aBrowser = createFakeBrowser(provider, { world });
-    const a = tab({}, aBrowser, {
-      ...aBrowser.ports,
-      channel: (name) => {
-        const real = world.hub.open(name);
-        return {
-          ...real,
-          addEventListener: ((type: string, listener: (event: Event) => void) =>
-            real.addEventListener(type, (event: Event) => (frozen ? undefined : listener(event)))) as never,
-        };
-      },
-    });
-    await a.session.ready();
-    expect(a.session.isAuthenticated()).toBe(true);
-    const seen: string[] = [];
-    a.session.subscribe((state) => seen.push(state.status));
-    a.session.on('expired', () => seen.push('event: expired'));
-    frozen = true;
-    vi.setSystemTime(Date.now() + 70_000);
-    b.browser.assigned = undefined;
-    await signIn(b); // the user signs in again in tab B before the first session ends
-    const fresh = world.store.get(KEY);
-    vi.setSystemTime(Date.now() + 40_000); // A's session ended at 100 s; B's runs until 170 s
-    frozen = false;
-    aBrowser.events.dispatchEvent(new Event('resume'));
-    aBrowser.events.dispatchEvent(new Event('visibilitychange'));
-    await flushIo();
-    expect(world.store.get(KEY)).toBe(fresh);
-    expect(a.session.isAuthenticated()).toBe(true);
-    // Tab A now holds the newer session, not its own ended one.
-    const newer = JSON.parse(fresh as string) as { access_token: string; expires_at_ms: number };
-    expect(a.session.getState().expiresAt).toBe(newer.expires_at_ms);
-    expect(newer.expires_at_ms).toBeGreaterThan(Date.now());
-    expect(await a.session.getAccessToken()).toBe(newer.access_token);
-    // It went straight to the new session: never signed out in between, no `expired`.
-    expect(seen).not.toContain('anonymous');
-    expect(seen).not.toContain('event: expired');
-    b.browser.events.dispatchEvent(new Event('focus'));
-    await flushIo();
-    expect(b.session.isAuthenticated()).toBe(true);
-  });
-
-  it.each([
-    ['ten minutes ahead (a logout before the clock was set back)', () => String(Date.now() + 10 * 60_000)],
-    ['far in the future (garbage)', () => '9999999999999'],
-  ])('a logout marker %s does not undo a new sign-in; it is removed', async (_name, marker) => {
-    world.localStorage.setItem(`${KEY}:logged-out-at`, marker());
-    const t = tab();
-    await signIn(t);
-    await flushIo();
-    expect(t.session.getState()).toMatchObject({ status: 'authenticated', error: null });
-    expect(world.store.get(KEY)).not.toBeNull();
-    expect(world.localStorage.getItem(`${KEY}:logged-out-at`)).toBeNull();
-  });
-
-  it('a logout marker removed in another tab (one from the future) signs no tab out', async () => {
-    const a = tab();
-    await signIn(a);
-    const b = tab({ store: memoryStore() });
-    await signIn(b);
-    // What a browser delivers to the other tabs when one removes the marker.
-    const removed = Object.assign(new Event('storage'), { key: `${KEY}:logged-out-at`, oldValue: '9999999999999', newValue: null });
-    a.browser.events.dispatchEvent(removed);
-    b.browser.events.dispatchEvent(removed);
-    await flushIo();
-    expect(a.session.isAuthenticated()).toBe(true);
-    expect(b.session.isAuthenticated()).toBe(true);
-  });
-
-  it('a sleeping per-tab session that missed the logout message ends on wake (logout marker)', async () => {
-    const a = tab();
-    await signIn(a);
-    const sleeper = tab({ store: memoryStore() });
-    await signIn(sleeper);
-    // The message is lost: only the marker in localStorage tells.
-    world.localStorage.setItem(`${KEY}:logged-out-at`, String(Date.now() + 1));
-    vi.setSystemTime(Date.now() + 5);
-    sleeper.browser.events.dispatchEvent(new Event('visibilitychange'));
-    expect(sleeper.session.isAuthenticated()).toBe(false);
-  });
-});
-
-describe('logout', () => {
-  it('revokes the refresh token and ends the provider session by POST, with id_token_hint, client_id and post_logout_redirect_uri', async () => {
-    const t = tab();
-    await signIn(t);
-    const idToken = JSON.parse(world.store.get(KEY) as string).id_token;
-    await t.session.logout({ endSession: true });
-    expect(provider.requests).toContain('POST /revoke');
-    expect(t.browser.submitted).toEqual([
-      {
-        url: `${provider.issuer}/logout`,
-        fields: { client_id: CLIENT_ID, post_logout_redirect_uri: 'https://app.example.com/', id_token_hint: idToken },
-      },
-    ]);
-    expect(t.browser.assigned).not.toContain('logout');
-    expect(world.store.get(KEY)).toBeNull();
-  });
-
-  it('ends the provider session by GET when configured so, without the ID token in the URL', async () => {
-    const t = tab({ logout: { endSession: true, endSessionMethod: 'GET' } });
-    await signIn(t);
-    await t.session.logout();
-    const url = new URL(t.browser.assigned as string);
-    expect(url.pathname).toBe('/logout');
-    expect(url.searchParams.get('client_id')).toBe(CLIENT_ID);
-    expect(url.searchParams.get('post_logout_redirect_uri')).toBe('https://app.example.com/');
-    expect(url.searchParams.has('id_token_hint')).toBe(false);
-    expect(t.browser.submitted).toEqual([]);
-  });
-
-  it('signs out locally even when the provider is down', async () => {
-    const t = tab();
-    await signIn(t);
-    provider.down = true;
-    await t.session.logout({ endSession: true });
-    expect(t.session.isAuthenticated()).toBe(false);
-    expect(world.store.get(KEY)).toBeNull();
-  });
-});
-
-describe('keys and userinfo', () => {
-  it('accepts a provider that rotated its signing key between two sign-ins, with one JWKS re-fetch', async () => {
-    const t = tab();
-    await signIn(t);
-    await t.session.logout({ revokeRefreshToken: false });
-    await provider.rotateKey();
-    await signIn(t);
-    expect(t.session.isAuthenticated()).toBe(true);
-    expect(provider.requests.filter((r) => r === 'GET /jwks')).toHaveLength(2);
-  });
-
-  it('returns userinfo about the same subject', async () => {
-    const t = tab();
-    await signIn(t);
-    expect(await t.session.getUserInfo()).toMatchObject({ sub: 'alice', name: 'Alice Liddell' });
-  });
-
-  it('discards userinfo whose sub differs from the ID token', async () => {
-    const t = tab();
-    await signIn(t);
-    provider.hooks.userinfo = (c) => ({ ...c, sub: 'mallory' });
-    const error = await failureOf(t.session.getUserInfo());
-    expect(error.code).toBe('LATCHKEY_USERINFO_INVALID');
-    expect(error.cause?.claim).toBe('sub');
-    expect(t.session.isAuthenticated()).toBe(true);
   });
 });

@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LatchkeyError, type LatchkeyErrorCode } from './errors.ts';
-import { createSession, type Session, type SessionPorts } from './session.ts';
+import { createSession, type Session, type SessionPorts } from './session/index.ts';
 import { memoryStore, type SessionStore } from './session-store.ts';
 import { createFakeBrowser, type FakeBrowser } from './testing/fake-browser.ts';
 import { failureOf } from './testing/failure-of.ts';
+import { openSession, signInWith } from './testing/harness.ts';
 import { createFakeProvider, fakeJwt, type FakeProvider } from './testing/fake-provider.ts';
 
 const CLIENT_ID = 'app';
@@ -11,15 +12,11 @@ let provider: FakeProvider;
 let browser: FakeBrowser;
 
 function start(b: FakeBrowser = browser, extra: Partial<Parameters<typeof createSession>[0]> = {}): Session {
-  return createSession({ issuer: provider.issuer, clientId: CLIENT_ID, store: b.store, ...extra }, b.ports);
+  return openSession(provider, b, extra);
 }
 
-/** login → provider → callback, as a browser would; returns the callback's result. */
-async function signIn(session: Session, b: FakeBrowser = browser, returnTo?: string) {
-  await session.login(returnTo === undefined ? {} : { returnTo });
-  const callbackUrl = provider.authorize(b.assigned as string);
-  b.href = callbackUrl;
-  return session.handleRedirectCallback();
+function signIn(session: Session, b: FakeBrowser = browser, returnTo?: string) {
+  return signInWith(provider, session, b, returnTo);
 }
 
 /** Asserts that nothing of a token reached the store, the state or the error. */
@@ -560,6 +557,18 @@ describe('logout', () => {
     expectNoTokens(session, browser.store);
     expect(events).toEqual(['loggedOut']);
     expect((await failureOf(session.getAccessToken())).code).toBe('LATCHKEY_LOGIN_REQUIRED');
+  });
+
+  it('tells its listeners once: one state for the sign-out (and the error it clears), not one per step', async () => {
+    const session = start();
+    await signIn(session);
+    provider.hooks.userinfo = (claims) => ({ ...claims, sub: 'mallory' });
+    await failureOf(session.getUserInfo());
+    expect(session.getState().error?.code).toBe('LATCHKEY_USERINFO_INVALID');
+    const states: string[] = [];
+    session.subscribe((state) => states.push(`${state.status}${state.error ? ` ${state.error.code}` : ''}`));
+    await session.logout({ revokeRefreshToken: false });
+    expect(states).toEqual(['anonymous']);
   });
 });
 

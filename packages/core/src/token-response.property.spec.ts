@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LatchkeyError, type LatchkeyErrorCode } from './errors.ts';
-import { createSession, type Session } from './session.ts';
+import { createSession, type Session } from './session/index.ts';
 import { memoryStore } from './session-store.ts';
 import { createFakeBrowser, type FakeBrowser } from './testing/fake-browser.ts';
 import { createFakeProvider, type FakeProvider } from './testing/fake-provider.ts';

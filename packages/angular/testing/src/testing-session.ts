@@ -1,5 +1,6 @@
 import {
   LatchkeyError,
+  ɵEmitter,
   type AccessTokenOptions,
   type LoginOptions,
   type Session,
@@ -27,7 +28,7 @@ export interface TestingSessionOptions {
  */
 export class TestingSession implements Session {
   readonly #listeners = new Set<(state: SessionState) => void>();
-  readonly #handlers = new Map<keyof SessionEvents, Set<(payload: never) => void>>();
+  readonly #events = new ɵEmitter<SessionEvents>();
   readonly #options: TestingSessionOptions;
   #state: SessionState;
   /** The options of every `login()` call, for assertions (e.g. the guard's `returnTo`). */
@@ -101,13 +102,10 @@ export class TestingSession implements Session {
     if (this.#state.error) this.setState({ error: null });
   }
   on<K extends keyof SessionEvents>(name: K, handler: (payload: SessionEvents[K]) => void): () => void {
-    let set = this.#handlers.get(name);
-    if (!set) this.#handlers.set(name, (set = new Set()));
-    set.add(handler as (payload: never) => void);
-    return () => void set.delete(handler as (payload: never) => void);
+    return this.#events.on(name, handler);
   }
   #emit<K extends keyof SessionEvents>(name: K, payload: SessionEvents[K]): void {
-    for (const handler of [...(this.#handlers.get(name) ?? [])]) (handler as (payload: SessionEvents[K]) => void)(payload);
+    this.#events.emit(name, payload);
   }
   dispose(): void {
     this.#listeners.clear();

@@ -1,4 +1,4 @@
-import type { SessionPorts } from '../session.ts';
+import type { SessionPorts } from '../session/index.ts';
 import { memoryStore, type SessionStore } from '../session-store.ts';
 import type { FakeProvider } from './fake-provider.ts';
 

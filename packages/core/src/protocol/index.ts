@@ -1,0 +1,16 @@
+// The protocol, on oauth4webapi: plain functions over a provider handle, shared by the browser
+// session (a public client) and the BFF (a confidential client). The only importer of oauth4webapi;
+// it knows nothing of tabs, stores or timers.
+export {
+  authorizationRequest,
+  exchangeCode,
+  stateMissing,
+  type AuthorizationRequestOptions,
+  type PendingAuthorization,
+} from './authorization.ts';
+export { REQUEST_TIMEOUT_MS, type Clock } from './deadline.ts';
+export { endSessionRequest, revoke, type EndSessionRequest } from './logout.ts';
+export { createProvider, metadata, type ClientAuth, type Provider, type ProviderOptions } from './provider.ts';
+export { refresh } from './refresh.ts';
+export type { TokenResult } from './token-response.ts';
+export { userinfo } from './userinfo.ts';
