@@ -1,16 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { BrowserContext, Page } from '@playwright/test';
-import { expect, fillProviderLogin, logOut, signedInTabs, signIn, test } from './fixtures.ts';
+import type { Page } from '@playwright/test';
+import { expect, fillProviderLogin, logOut, patchConfig, signedInTabs, signIn, test } from './fixtures.ts';
 import { apiOrigin, demoOrigin, idpIssuer } from './stack.ts';
-
-/** Serves the real /config.json with `patch` applied (e.g. a short idle timeout). */
-async function patchConfig(context: BrowserContext, patch: Record<string, unknown>): Promise<void> {
-  await context.route(`${demoOrigin}/config.json`, async (route) => {
-    const response = await route.fetch();
-    await route.fulfill({ response, json: { ...(await response.json()), ...patch } });
-  });
-}
 
 test.describe('the Angular adapter in the demo', () => {
   test('the guard sends a signed-out user to sign in and lands back on the page asked for', async ({ page }) => {

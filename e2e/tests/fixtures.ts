@@ -206,3 +206,11 @@ export async function logOutOfHostile(page: Page, name: string): Promise<void> {
   await page.waitForURL((url) => url.origin === demoOrigin);
   await expect(page.getByRole('button', { name: 'Log In', exact: true })).toBeVisible();
 }
+
+/** Serves the real /config.json with `patch` applied (e.g. a short idle timeout), for every page of `target`. */
+export async function patchConfig(target: Page | BrowserContext, patch: Record<string, unknown>): Promise<void> {
+  await target.route(`${demoOrigin}/config.json`, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, json: { ...(await response.json()), ...patch } });
+  });
+}

@@ -27,6 +27,7 @@ export interface DemoConfig {
   api: string;
   tokenFor: string[];
   idle?: { minutes: number; warnSeconds: number };
+  preloadProtocol?: false;
 }
 
 /** Reads the demo's provider from the environment: no rebuild to point the demo elsewhere. */
@@ -50,6 +51,7 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv): DemoConfig {
   if (audience) config.audience = audience;
   const idleMinutes = Number(env['DEMO_IDLE_MINUTES']);
   if (idleMinutes > 0) config.idle = { minutes: idleMinutes, warnSeconds: Number(env['DEMO_IDLE_WARN_SECONDS'] ?? 60) };
+  if (env['LATCHKEY_PRELOAD_PROTOCOL'] === 'false') config.preloadProtocol = false;
   const param = env['LATCHKEY_AUDIENCE_PARAMETER'];
   if (param === 'resource' || param === 'audience') config.audienceParameter = param;
   return config;

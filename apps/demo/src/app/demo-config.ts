@@ -12,6 +12,8 @@ export interface DemoConfig {
   readonly api?: string;
   readonly tokenFor?: readonly string[];
   readonly idle?: { readonly minutes: number; readonly warnSeconds?: number };
+  /** `false`: the part that talks to the provider loads only when needed, not ahead (see `preloadProtocol`). */
+  readonly preloadProtocol?: boolean;
 }
 
 let loaded: DemoConfig | undefined;
@@ -36,5 +38,6 @@ export async function loadDemoConfig(): Promise<LatchkeyAngularConfig> {
     ...(config.audienceParameter && { audienceParameter: config.audienceParameter }),
     ...(config.tokenFor && { tokenFor: config.tokenFor }),
     ...(config.idle && { idle: config.idle }),
+    ...(config.preloadProtocol === false && { preloadProtocol: false }),
   };
 }
