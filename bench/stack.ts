@@ -102,7 +102,6 @@ export async function startDemo(): Promise<Servers> {
       env: {
         DEMO_PORT: String(benchPorts.demo),
         LATCHKEY_ISSUER: idpIssuer,
-        LATCHKEY_END_SESSION_METHOD: 'GET',
         DEMO_CONNECT_SRC: shortIdpIssuer,
         // No demo API in the bench; its default origin (4300) belongs to `npm start`.
         LATCHKEY_API: `http://localhost:${4512 + offset}`,

@@ -69,7 +69,6 @@ export default defineConfig({
         LATCHKEY_API: apiOrigin,
         LATCHKEY_AUDIENCE: apiOrigin,
         DEMO_CONNECT_SRC: `${shortIdpIssuer} ${hostileOrigin}`,
-        LATCHKEY_END_SESSION_METHOD: 'GET',
       },
       reuseExistingServer: false,
       stdout: 'ignore',

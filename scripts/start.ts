@@ -79,7 +79,6 @@ process.env['LATCHKEY_API'] ??= `http://localhost:${apiPort}`;
 if (!external && idpPort !== '4400') {
   // The demo's defaults for the bundled provider, at its other port.
   process.env['LATCHKEY_ISSUER'] = bundledIssuer;
-  process.env['LATCHKEY_END_SESSION_METHOD'] ??= 'GET';
   process.env['LATCHKEY_AUDIENCE'] ??= `http://localhost:${apiPort}`;
 }
 // The demo API accepts the provider's JWT access tokens for its audience.

@@ -183,10 +183,11 @@ export const securityRows = [
     id: 'tokens-never-leak',
     section: 'Client-side rules',
     case: 'Tokens in a URL, a log line, an error message or its `cause`, the DOM',
-    we: 'never; the one exception is `id_token_hint` on RP-initiated logout, sent as a form POST',
+    we: 'never; the one exception is `id_token_hint` on RP-initiated logout: by GET by default, in a form POST when configured so',
     alsoCoveredBy: [
-      'core:logout.spec.ts › logout › revokes the refresh token and ends the provider session by POST, with id_token_hint, client_id and post_logout_redirect_uri',
-      'core:logout.spec.ts › logout › ends the provider session by GET when configured so, without the ID token in the URL',
+      'core:logout.spec.ts › logout › revokes the refresh token and ends the provider session by GET with id_token_hint, client_id and post_logout_redirect_uri',
+      'core:logout.spec.ts › logout › ends the provider session by POST when configured so, with id_token_hint, client_id and post_logout_redirect_uri',
+      'core:logout.spec.ts › logout › leaves the ID token out with idTokenHint: false (GET)',
     ],
   },
   {

@@ -70,7 +70,7 @@ export async function fillProviderLogin(page: Page, username: string, password: 
 
 /**
  * Clicks Log Out and follows the round trip: signed out here at once, then the provider's session is
- * ended (RP-initiated logout by form POST) and the browser comes back to the demo.
+ * ended (RP-initiated logout by GET with id_token_hint) and the browser comes back to the demo.
  */
 export async function logOut(page: Page): Promise<void> {
   const visitedProvider = new Promise<void>((resolve) => {

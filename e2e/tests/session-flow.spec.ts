@@ -9,7 +9,7 @@ import {
   storageDump,
   test,
 } from './fixtures.ts';
-import { ports, shortIdpIssuer } from './stack.ts';
+import { demoOrigin, idpIssuer, ports, shortIdpIssuer } from './stack.ts';
 
 test.describe("the tutorial's session flow", () => {
   test('logging in as alice shows Log Out and "Signed in as Alice Liddell"', async ({ page }) => {
@@ -42,6 +42,55 @@ test.describe("the tutorial's session flow", () => {
     await expectNoTokens(page);
     await page.reload();
     await expect(page.getByRole('button', { name: 'Log In', exact: true })).toBeVisible();
+  });
+
+  test('Log Out ends the provider session by GET with id_token_hint, and comes back to Log In with no confirmation screen', async ({
+    page,
+  }) => {
+    await page.goto('/');
+    await signIn(page);
+    const idToken = JSON.parse((await page.evaluate(() => localStorage.getItem('latchkey:latchkey-demo'))) ?? '{}').id_token;
+    const endSession = page.waitForRequest((request) => request.url().startsWith(`${idpIssuer}/session/end?`));
+    const confirmations: string[] = [];
+    page.on('framenavigated', async (frame) => {
+      if (frame === page.mainFrame() && frame.url().startsWith(idpIssuer)) confirmations.push(await page.content().catch(() => ''));
+    });
+    await page.getByRole('button', { name: 'Log Out', exact: true }).click();
+    const request = await endSession;
+    expect(request.method()).toBe('GET');
+    expect(Object.fromEntries(new URL(request.url()).searchParams)).toEqual({
+      id_token_hint: idToken,
+      client_id: 'latchkey-demo',
+      post_logout_redirect_uri: `${demoOrigin}/`,
+    });
+    // Nothing to click at the provider: the browser comes straight back.
+    await page.waitForURL((url) => url.origin === demoOrigin);
+    await expect(page.getByRole('button', { name: 'Log In', exact: true })).toBeVisible();
+    expect(confirmations.join('')).not.toMatch(/Do you want|confirm/i);
+    await expectNoTokens(page);
+  });
+
+  test('Log Out with an ID token the provider can no longer verify (its keys changed) signs out and ends on a clear provider page', async ({
+    page,
+  }) => {
+    await page.goto('/');
+    await signIn(page);
+    // As after a restart of the dev provider (new signing keys): the stored ID token's signature no longer verifies.
+    await page.evaluate(() => {
+      const key = 'latchkey:latchkey-demo';
+      const stored = JSON.parse(localStorage.getItem(key) ?? '{}') as { id_token: string };
+      const [header, payload] = stored.id_token.split('.');
+      localStorage.setItem(key, JSON.stringify({ ...stored, id_token: `${header}.${payload}.c2lnbmVkLWVsc2V3aGVyZQ` }));
+    });
+    await page.reload();
+    await page.getByRole('button', { name: 'Log Out', exact: true }).click();
+    await page.waitForURL((url) => url.origin === idpIssuer);
+    await expect(page.getByRole('heading', { name: 'Signed out of the app' })).toBeVisible();
+    await expect(page.getByRole('alert')).toContainText('id_token_hint');
+    expect(await page.content()).not.toMatch(/\n\s+at [\w.<>]+ \(/);
+    await page.getByRole('link', { name: 'Back to the app' }).click();
+    await expect(page.getByRole('button', { name: 'Log In', exact: true })).toBeVisible();
+    await expectNoTokens(page);
   });
 
   test("a wrong password gets the provider's message, and the demo stays signed out", async ({ page }) => {

@@ -36,10 +36,9 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv): DemoConfig {
     issuer: env['LATCHKEY_ISSUER'] || 'http://localhost:4400',
     clientId: env['LATCHKEY_CLIENT_ID'] || 'latchkey-demo',
     scope: env['LATCHKEY_SCOPE'] || 'openid profile email offline_access',
-    // The bundled oidc-provider refuses POST at its end_session endpoint (it would need SameSite=None
-    // cookies, so https); hosted providers accept the POST that keeps the ID token out of URLs.
-    endSessionMethod:
-      env['LATCHKEY_END_SESSION_METHOD'] === 'GET' || (!env['LATCHKEY_END_SESSION_METHOD'] && !env['LATCHKEY_ISSUER']) ? 'GET' : 'POST',
+    // RP-initiated logout by GET with id_token_hint, the form every provider takes (the bundled
+    // oidc-provider refuses a cross-site POST: its session cookie is SameSite=Lax on http).
+    endSessionMethod: env['LATCHKEY_END_SESSION_METHOD'] === 'POST' ? 'POST' : 'GET',
     api: '',
     tokenFor: [],
   };

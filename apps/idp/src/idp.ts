@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { exportJWK, generateKeyPair } from 'jose';
 import { errors, Provider, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { authenticate, findAccount } from './accounts.ts';
-import { errorPage, loginPage, logoutPage, signedOutPage } from './pages.ts';
+import { errorPage, loginPage, logoutPage, signedOutPage, signOutErrorPage } from './pages.ts';
 
 export interface IdpOptions {
   /** Port on 127.0.0.1; the issuer is `http://localhost:<port>`. */
@@ -111,6 +111,12 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     },
     renderError(ctx, out) {
       ctx.type = 'html';
+      // A logout the provider cannot complete (an ID token hint signed with keys from before a restart):
+      // the app has signed out already; say so, and lead back to it.
+      if (ctx.path.startsWith('/session/end')) {
+        ctx.body = signOutErrorPage(`${out.error}: ${out.error_description ?? ''}`, `${options.demoOrigin}/`);
+        return;
+      }
       ctx.body = errorPage('Sign-in error', `${out.error}: ${out.error_description ?? ''}`);
     },
   };

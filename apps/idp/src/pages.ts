@@ -74,3 +74,14 @@ export function signedOutPage(): string {
 export function errorPage(title: string, message: string): string {
   return page(`${title} — Latchkey dev provider`, `<h1>${escapeHtml(title)}</h1><p role="alert">${escapeHtml(message)}</p>`);
 }
+
+/** RP-initiated logout refused (an ID token hint it cannot verify): the app is signed out already. */
+export function signOutErrorPage(message: string, appUrl: string): string {
+  return page(
+    'Sign-out — Latchkey dev provider',
+    `<h1>Signed out of the app</h1>
+<p>You are signed out of the app. The dev provider could not end its own session from this request:</p>
+<p role="alert">${escapeHtml(message)}</p>
+<p><a href="${escapeHtml(appUrl)}">Back to the app</a></p>`,
+  );
+}

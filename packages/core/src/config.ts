@@ -46,10 +46,19 @@ export interface LogoutOptions {
   /** End the provider's session too (RP-initiated logout), then come back to `postLogoutRedirectUri`. Default `false`. */
   readonly endSession?: boolean;
   /**
-   * How the end-session request is sent. `POST` (the default) carries `id_token_hint` in a form body;
-   * `GET`, for providers that refuse POST (oidc-provider by default), leaves the ID token out of the URL.
+   * How the end-session request is sent. `GET` (the default) is the form every provider tests: the
+   * parameters in the URL. `POST` sends them in a form body, for providers that take it (RP-Initiated
+   * Logout 1.0 asks OPs for both; some leave POST out).
    */
   readonly endSessionMethod?: 'POST' | 'GET';
+  /**
+   * Send the ID token as `id_token_hint` (default `true`), as RP-Initiated Logout 1.0 recommends: it
+   * says which session to end, and some providers (Okta among them) refuse a logout without it. By
+   * GET it passes through the provider's logs and the browser's history; it is an ID token, not a
+   * credential any API accepts. `false` leaves it out: such providers then ask the user to confirm,
+   * or refuse.
+   */
+  readonly idTokenHint?: boolean;
 }
 
 export interface ResolvedConfig {
@@ -121,8 +130,9 @@ export function resolveConfig(config: LatchkeyConfig, origin: string): ResolvedC
   if (typeof warnBeforeSeconds !== 'number' || !(warnBeforeSeconds >= 0) || !Number.isFinite(warnBeforeSeconds)) {
     fail('"warnBeforeSeconds" must be a number of seconds, 0 or more.');
   }
-  const logout = { revokeRefreshToken: true, endSession: false, endSessionMethod: 'POST' as const, ...config.logout };
-  if (logout.endSessionMethod !== 'POST' && logout.endSessionMethod !== 'GET') fail('"logout.endSessionMethod" must be "POST" or "GET".');
+  const logout = { revokeRefreshToken: true, endSession: false, endSessionMethod: 'GET' as const, idTokenHint: true, ...config.logout };
+  if (logout.endSessionMethod !== 'POST' && logout.endSessionMethod !== 'GET') fail('"logout.endSessionMethod" must be "GET" or "POST".');
+  if (typeof logout.idTokenHint !== 'boolean') fail('"logout.idTokenHint" must be true or false.');
   const preloadProtocol = config.preloadProtocol ?? true;
   if (typeof preloadProtocol !== 'boolean') fail('"preloadProtocol" must be true or false.');
   return {

@@ -32,7 +32,7 @@ export async function loadDemoConfig(): Promise<LatchkeyAngularConfig> {
     issuer: config.issuer,
     clientId: config.clientId,
     // Log Out also ends the provider's session (RP-initiated logout), as users expect.
-    logout: { endSession: true, endSessionMethod: config.endSessionMethod ?? 'POST' },
+    logout: { endSession: true, endSessionMethod: config.endSessionMethod ?? 'GET' },
     ...(config.scope && { scope: config.scope }),
     ...(config.audience && { audience: config.audience }),
     ...(config.audienceParameter && { audienceParameter: config.audienceParameter }),

@@ -5,7 +5,8 @@ import type { SessionPorts } from '../session/types.ts';
 
 /**
  * What a logout does beyond the browser, after the local sign-out: revokes the refresh token (RFC
- * 7009, best effort), then ends the provider's session (RP-initiated logout), which navigates away.
+ * 7009, best effort), then ends the provider's session (RP-initiated logout): by GET with
+ * `id_token_hint`, `client_id` and `post_logout_redirect_uri` unless configured otherwise. Navigates away.
  *
  * @throws LatchkeyError when the provider's metadata cannot be had (the local sign-out stands)
  */
@@ -19,15 +20,18 @@ export async function endRemoteSession(
   const refreshToken = ended?.refresh_token;
   if (options.revokeRefreshToken && refreshToken) await revoke(provider, refreshToken);
   if (!options.endSession) return;
-  const request = await endSessionRequest(provider, { idToken: ended?.id_token, postLogoutRedirectUri: config.postLogoutRedirectUri });
+  const request = await endSessionRequest(provider, {
+    idToken: options.idTokenHint ? ended?.id_token : undefined,
+    postLogoutRedirectUri: config.postLogoutRedirectUri,
+  });
   if (!request) return;
   if (options.endSessionMethod === 'POST' && ports.submitForm) {
     ports.submitForm(request.url, request.fields);
     return;
   }
-  // By GET the ID token would land in the provider's logs and the history: it is left out
-  // (client_id identifies the app; some providers then ask the user to confirm).
+  // The ID token (an ID token, not an API credential) is the one token ever put in a URL: the hint
+  // RP-Initiated Logout 1.0 recommends, and that some providers require.
   const url = new URL(request.url);
-  for (const [name, value] of Object.entries(request.fields)) if (name !== 'id_token_hint') url.searchParams.set(name, value);
+  for (const [name, value] of Object.entries(request.fields)) url.searchParams.set(name, value);
   ports.location.assign(url.href);
 }
