@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
-import { chromiumArgs, chromiumPath } from '../scripts/ensure-chromium.ts';
-import { apiOrigin, demoOrigin, hostileOrigin, idpIssuer, ports, shortIdpIssuer } from './tests/stack.ts';
+import { chromiumArgs, chromiumPath } from '../scripts/ensure-apt.ts';
+import { apiOrigin, demoOrigin, glewlwydIssuer, glewlwydOrigin, hostileOrigin, idpIssuer, ports, shortIdpIssuer } from './tests/stack.ts';
 
 /**
  * Debian's Chromium (never a downloaded browser), the real dev provider and the real demo,
@@ -17,6 +17,12 @@ export default defineConfig({
   forbidOnly: !!process.env['CI'],
   retries: 0,
   reporter: [['list'], ['json', { outputFile: process.env['E2E_JSON_REPORT'] ?? '../.test-results/e2e.json' }]],
+  projects: [
+    // The bundled dev provider, the hostile one, and the demo itself.
+    { name: 'demo', testIgnore: /glewlwyd\.spec\.ts/ },
+    // The demo against Glewlwyd, a second, independent OpenID provider (Debian's package).
+    { name: 'glewlwyd', testMatch: /glewlwyd\.spec\.ts/ },
+  ],
   use: {
     baseURL: `http://localhost:${ports.demo}`,
     browserName: 'chromium',
@@ -61,6 +67,17 @@ export default defineConfig({
       stdout: 'ignore',
     },
     {
+      command: 'node glewlwyd/main.ts',
+      url: `${glewlwydIssuer}/.well-known/openid-configuration`,
+      env: {
+        GLEWLWYD_PORT: String(ports.glewlwyd),
+        GLEWLWYD_DEMO_ORIGIN: demoOrigin,
+        GLEWLWYD_TOKEN_TTL_SECONDS: String(ports.glewlwydTtlSeconds),
+      },
+      reuseExistingServer: false,
+      stdout: 'ignore',
+    },
+    {
       command: 'node ../dist/demo/server/server.mjs',
       url: `${demoOrigin}/config.json`,
       env: {
@@ -68,7 +85,7 @@ export default defineConfig({
         LATCHKEY_ISSUER: idpIssuer,
         LATCHKEY_API: apiOrigin,
         LATCHKEY_AUDIENCE: apiOrigin,
-        DEMO_CONNECT_SRC: `${shortIdpIssuer} ${hostileOrigin}`,
+        DEMO_CONNECT_SRC: `${shortIdpIssuer} ${hostileOrigin} ${glewlwydOrigin}`,
       },
       reuseExistingServer: false,
       stdout: 'ignore',

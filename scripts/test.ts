@@ -1,7 +1,7 @@
 // npm test: every test — core unit tests, Angular unit tests, size budgets, browser tests in Chromium — then one
 // closing line with the totals of all runners: "N passed, N failed". A skipped test counts as failed.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { ensureChromium } from './ensure-chromium.ts';
+import { ensureChromium, ensureGlewlwyd } from './ensure-apt.ts';
 import { run } from './run.ts';
 
 const results = '.test-results';
@@ -52,6 +52,7 @@ async function suite(name: string, command: string, args: string[], totals: () =
 }
 
 ensureChromium();
+ensureGlewlwyd();
 console.log('━━ build ━━');
 await run('npm', ['run', 'build']);
 

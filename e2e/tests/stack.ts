@@ -12,6 +12,9 @@ export const ports = {
   api: 4330 + offset,
   /** The misbehaving provider (e2e/hostile): one issuer per case, `http://127.0.0.1:<port>/<case>`. */
   hostile: 4412 + offset,
+  /** Glewlwyd (e2e/glewlwyd), the second, independent OpenID provider, with tokens of `glewlwydTtlSeconds`. */
+  glewlwyd: 4413 + offset,
+  glewlwydTtlSeconds: 12,
 } as const;
 
 export const demoOrigin = `http://localhost:${ports.demo}`;
@@ -19,3 +22,5 @@ export const idpIssuer = `http://localhost:${ports.idp}`;
 export const shortIdpIssuer = `http://localhost:${ports.shortIdp}`;
 export const apiOrigin = `http://localhost:${ports.api}`;
 export const hostileOrigin = `http://127.0.0.1:${ports.hostile}`;
+export const glewlwydOrigin = `http://localhost:${ports.glewlwyd}`;
+export const glewlwydIssuer = `${glewlwydOrigin}/api/oidc`;

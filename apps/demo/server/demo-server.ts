@@ -23,6 +23,7 @@ export interface DemoConfig {
   audience?: string;
   audienceParameter?: 'resource' | 'audience';
   endSessionMethod: 'POST' | 'GET';
+  endSessionState?: true;
   /** The demo API's origin: the interceptor sends the access token there and nowhere else. */
   api: string;
   tokenFor: string[];
@@ -51,6 +52,7 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv): DemoConfig {
   const idleMinutes = Number(env['DEMO_IDLE_MINUTES']);
   if (idleMinutes > 0) config.idle = { minutes: idleMinutes, warnSeconds: Number(env['DEMO_IDLE_WARN_SECONDS'] ?? 60) };
   if (env['LATCHKEY_PRELOAD_PROTOCOL'] === 'false') config.preloadProtocol = false;
+  if (env['LATCHKEY_END_SESSION_STATE'] === 'true') config.endSessionState = true;
   const param = env['LATCHKEY_AUDIENCE_PARAMETER'];
   if (param === 'resource' || param === 'audience') config.audienceParameter = param;
   return config;

@@ -59,6 +59,12 @@ export interface LogoutOptions {
    * or refuse.
    */
   readonly idTokenHint?: boolean;
+  /**
+   * Send a random `state` with the end-session request (RP-Initiated Logout 1.0 §2), which the
+   * provider passes back to `postLogoutRedirectUri`. Default `false`: providers redirect back without
+   * it; Glewlwyd redirects back only when it is sent (it then stays on its own "Session closed" page).
+   */
+  readonly state?: boolean;
 }
 
 export interface ResolvedConfig {
@@ -130,9 +136,17 @@ export function resolveConfig(config: LatchkeyConfig, origin: string): ResolvedC
   if (typeof warnBeforeSeconds !== 'number' || !(warnBeforeSeconds >= 0) || !Number.isFinite(warnBeforeSeconds)) {
     fail('"warnBeforeSeconds" must be a number of seconds, 0 or more.');
   }
-  const logout = { revokeRefreshToken: true, endSession: false, endSessionMethod: 'GET' as const, idTokenHint: true, ...config.logout };
+  const logout = {
+    revokeRefreshToken: true,
+    endSession: false,
+    endSessionMethod: 'GET' as const,
+    idTokenHint: true,
+    state: false,
+    ...config.logout,
+  };
   if (logout.endSessionMethod !== 'POST' && logout.endSessionMethod !== 'GET') fail('"logout.endSessionMethod" must be "GET" or "POST".');
   if (typeof logout.idTokenHint !== 'boolean') fail('"logout.idTokenHint" must be true or false.');
+  if (typeof logout.state !== 'boolean') fail('"logout.state" must be true or false.');
   const preloadProtocol = config.preloadProtocol ?? true;
   if (typeof preloadProtocol !== 'boolean') fail('"preloadProtocol" must be true or false.');
   return {

@@ -46,6 +46,20 @@ describe('logout', () => {
     expect(fields).toEqual({ client_id: CLIENT_ID, post_logout_redirect_uri: 'https://app.example.com/' });
   });
 
+  it('sends a fresh state when asked (logout.state), none by default', async () => {
+    const t = tab({ logout: { endSession: true, state: true } });
+    await signIn(t);
+    await t.session.logout();
+    const first = new URL(t.browser.assigned as string).searchParams.get('state');
+    expect(first).toMatch(/^[\w-]{43}$/);
+    await signIn(t);
+    await t.session.logout();
+    expect(new URL(t.browser.assigned as string).searchParams.get('state')).not.toBe(first);
+    await signIn(t);
+    await t.session.logout({ state: false });
+    expect(new URL(t.browser.assigned as string).searchParams.has('state')).toBe(false);
+  });
+
   it('after a refresh that returned no ID token, and past that ID token’s exp, the hint is the ID token the session has', async () => {
     provider.hooks.refreshResponse = ({ id_token: _dropped, ...rest }) => rest;
     const t = tab();

@@ -8,6 +8,8 @@ export interface DemoConfig {
   readonly audience?: string;
   readonly audienceParameter?: 'resource' | 'audience';
   readonly endSessionMethod?: 'POST' | 'GET';
+  /** Send `state` with the end-session request (Glewlwyd redirects back only then). */
+  readonly endSessionState?: boolean;
   /** The demo API's origin. */
   readonly api?: string;
   readonly tokenFor?: readonly string[];
@@ -32,7 +34,7 @@ export async function loadDemoConfig(): Promise<LatchkeyAngularConfig> {
     issuer: config.issuer,
     clientId: config.clientId,
     // Log Out also ends the provider's session (RP-initiated logout), as users expect.
-    logout: { endSession: true, endSessionMethod: config.endSessionMethod ?? 'GET' },
+    logout: { endSession: true, endSessionMethod: config.endSessionMethod ?? 'GET', state: config.endSessionState === true },
     ...(config.scope && { scope: config.scope }),
     ...(config.audience && { audience: config.audience }),
     ...(config.audienceParameter && { audienceParameter: config.audienceParameter }),

@@ -23,10 +23,12 @@ export async function endRemoteSession(
   const request = await endSessionRequest(provider, {
     idToken: options.idTokenHint ? ended?.id_token : undefined,
     postLogoutRedirectUri: config.postLogoutRedirectUri,
+    state: options.state,
   });
   if (!request) return;
-  if (options.endSessionMethod === 'POST' && ports.submitForm) {
-    ports.submitForm(request.url, request.fields);
+  const submit = ports.submitForm ?? submitWithDocument();
+  if (options.endSessionMethod === 'POST' && submit) {
+    submit(request.url, request.fields);
     return;
   }
   // The ID token (an ID token, not an API credential) is the one token ever put in a URL: the hint
@@ -34,4 +36,25 @@ export async function endRemoteSession(
   const url = new URL(request.url);
   for (const [name, value] of Object.entries(request.fields)) url.searchParams.set(name, value);
   ports.location.assign(url.href);
+}
+
+/** A browser's form POST (the page navigates), or `undefined` where there is no document. */
+function submitWithDocument(): SessionPorts['submitForm'] {
+  const document = (globalThis as Partial<typeof globalThis>).document;
+  if (!document) return undefined;
+  return (url, fields) => {
+    const form = document.createElement('form');
+    form.method = 'POST';
+    form.action = url;
+    form.style.display = 'none';
+    for (const [name, value] of Object.entries(fields)) {
+      const input = document.createElement('input');
+      input.type = 'hidden';
+      input.name = name;
+      input.value = value;
+      form.appendChild(input);
+    }
+    document.body.appendChild(form);
+    form.submit();
+  };
 }

@@ -29,17 +29,19 @@ export interface EndSessionRequest {
 
 /**
  * The RP-initiated logout request: `end_session_endpoint` with `id_token_hint` (when given),
- * `client_id` and `post_logout_redirect_uri`, or `undefined` when the provider has no such endpoint.
+ * `client_id`, `post_logout_redirect_uri` and a fresh `state` (when asked), or `undefined` when the
+ * provider has no such endpoint.
  *
  * @see OpenID Connect RP-Initiated Logout 1.0 §2
  */
 export async function endSessionRequest(
   provider: Provider,
-  options: { idToken?: string | undefined; postLogoutRedirectUri: string },
+  options: { idToken?: string | undefined; postLogoutRedirectUri: string; state?: boolean },
 ): Promise<EndSessionRequest | undefined> {
   const as = await metadata(provider);
   if (!as.end_session_endpoint) return undefined;
   const fields: Record<string, string> = { client_id: provider.clientId, post_logout_redirect_uri: options.postLogoutRedirectUri };
   if (options.idToken) fields['id_token_hint'] = options.idToken;
+  if (options.state) fields['state'] = oauth.generateRandomState();
   return { url: as.end_session_endpoint, fields };
 }

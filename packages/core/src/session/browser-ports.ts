@@ -38,22 +38,6 @@ export function browserPorts(): SessionPorts {
     locks: g.navigator?.locks
       ? { request: (name, options, callback) => (g.navigator as Navigator).locks.request(name, options, callback) }
       : undefined,
-    submitForm: (url, fields) => {
-      const document = g.document as Document;
-      const form = document.createElement('form');
-      form.method = 'POST';
-      form.action = url;
-      form.style.display = 'none';
-      for (const [name, value] of Object.entries(fields)) {
-        const input = document.createElement('input');
-        input.type = 'hidden';
-        input.name = name;
-        input.value = value;
-        form.appendChild(input);
-      }
-      document.body.appendChild(form);
-      form.submit();
-    },
     // Where there is no requestIdleCallback (Safari), a second after start-up is idle enough.
     requestIdleCallback: (callback, options) =>
       typeof g.requestIdleCallback === 'function' ? g.requestIdleCallback(callback, options) : g.setTimeout?.(callback, 1_000),

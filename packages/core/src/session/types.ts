@@ -79,7 +79,10 @@ export interface SessionPorts extends TabPorts {
   readonly lifecycleEvents?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'>;
   /** `navigator.locks`, so only one tab refreshes at a time. */
   readonly locks?: { request<T>(name: string, options: { ifAvailable?: boolean }, callback: (lock: unknown) => Promise<T>): Promise<T> };
-  /** Navigates by submitting a POST form (RP-initiated logout with `endSessionMethod: 'POST'`). */
+  /**
+   * Navigates by submitting a POST form (RP-initiated logout with `endSessionMethod: 'POST'`). Default:
+   * a hidden form in the page's document.
+   */
   readonly submitForm?: (url: string, fields: Readonly<Record<string, string>>) => void;
   /** `requestIdleCallback`: when the page is idle, the part that talks to the provider is preloaded. */
   readonly requestIdleCallback?: (callback: () => void, options?: { timeout?: number }) => unknown;

@@ -141,14 +141,24 @@ export function asyncSharedStore() {
   return { map, store };
 }
 
-/** Holds the next refresh answer until `release()`. */
+/**
+ * Holds the refresh answer until `release()`. The provider counts a request before it has made its
+ * answer (WebCrypto): a release that comes first lets the answer go as soon as it is made.
+ */
 export function holdRefreshAnswer(): { release: () => void } {
-  const held = { release: () => {} };
+  let released = false;
+  let answer: (() => void) | undefined;
   provider.hooks.refreshResponse = (body) =>
     new Promise<Response>((resolve) => {
-      held.release = () => resolve(new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } }));
+      answer = () => resolve(new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } }));
+      if (released) answer();
     });
-  return held;
+  return {
+    release: () => {
+      released = true;
+      answer?.();
+    },
+  };
 }
 
 export function storedRefreshToken(): string | undefined {
