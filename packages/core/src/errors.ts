@@ -93,6 +93,8 @@ export class LatchkeyConfigError extends LatchkeyError {
 
   constructor(message: string) {
     super('LATCHKEY_CONFIG_INVALID', message);
+    // The app's own configuration, never a token: shown as given (a host name can look like a JWT).
+    this.message = message;
   }
 }
 

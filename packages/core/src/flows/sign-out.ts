@@ -32,9 +32,12 @@ export async function endRemoteSession(
     return;
   }
   // The ID token (an ID token, not an API credential) is the one token ever put in a URL: the hint
-  // RP-Initiated Logout 1.0 recommends, and that some providers require.
+  // RP-Initiated Logout 1.0 recommends, and that some providers require. Not when POST was asked for
+  // (to keep it out of URLs) and there is no page to post from.
   const url = new URL(request.url);
-  for (const [name, value] of Object.entries(request.fields)) url.searchParams.set(name, value);
+  for (const [name, value] of Object.entries(request.fields)) {
+    if (name !== 'id_token_hint' || options.endSessionMethod === 'GET') url.searchParams.set(name, value);
+  }
   ports.location.assign(url.href);
 }
 

@@ -90,7 +90,8 @@ function validateCallback(
   params: URLSearchParams,
   expectedState: string,
 ): URLSearchParams {
-  const iss = params.getAll('iss');
+  // An empty value counts as none, as oauth4webapi reads it.
+  const iss = params.getAll('iss').filter((value) => value !== '');
   if (
     iss.length > 1 ||
     (iss.length === 0 && as.authorization_response_iss_parameter_supported) ||

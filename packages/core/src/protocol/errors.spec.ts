@@ -49,7 +49,16 @@ describe('oauth4webapi failures map to LatchkeyError codes by code and cause, ne
       cause: ope(oauth.PARSE_ERROR, new SyntaxError(reworded)),
       code: 'LATCHKEY_ID_TOKEN_INVALID',
     },
-    { name: 'a JWE or crit ID token', cause: new oauth.UnsupportedOperationError(reworded), code: 'LATCHKEY_ID_TOKEN_INVALID' },
+    {
+      name: 'an ID token with a crit header',
+      cause: new oauth.UnsupportedOperationError(reworded, { cause: { header: { crit: ['x'] } } }),
+      code: 'LATCHKEY_ID_TOKEN_INVALID',
+    },
+    {
+      name: 'an encrypted (JWE) ID token',
+      cause: new oauth.UnsupportedOperationError(reworded, { cause: 'a.b.c.d.e' }),
+      code: 'LATCHKEY_TOKEN_REQUEST_FAILED',
+    },
     {
       name: 'a token response without access_token',
       cause: ope(oauth.INVALID_RESPONSE, { body: {} }),

@@ -180,8 +180,9 @@ function idTokenFailure(cause: unknown, bodyIsJson: boolean): LatchkeyErrorCode 
     case oauth.PARSE_ERROR:
       return bodyIsJson ? 'LATCHKEY_ID_TOKEN_INVALID' : undefined;
     case oauth.UNSUPPORTED_OPERATION:
-      // `crit` headers, JWE: about the ID token (an unsupported token_type carries the body, above).
-      return 'LATCHKEY_ID_TOKEN_INVALID';
+      // A `crit` header names the ID token's header; an encrypted (JWE) ID token, which a public client
+      // cannot decrypt, is the token response's failure (and an unsupported token_type carries the body).
+      return detail.header !== undefined ? 'LATCHKEY_ID_TOKEN_INVALID' : undefined;
     default:
       return undefined;
   }

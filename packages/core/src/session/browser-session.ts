@@ -79,7 +79,12 @@ export class BrowserSession implements Session {
       cell: this.#cell,
       store: this.#store,
       follower: this.#follower,
-      underLock: (run) => this.#withProtocol(({ flows, provider }) => flows.refreshUnderLock(run, provider)),
+      loadRefresh: () =>
+        this.#protocol.load().then(
+          ({ flows, provider }) =>
+            (run) =>
+              flows.refreshUnderLock(run, provider),
+        ),
       refreshed: (next, here) => this.#refreshed(next, here),
       signOut: (failure) => this.#signOutHere(failure),
       fail: (failure) => this.#fail(failure),
@@ -200,8 +205,11 @@ export class BrowserSession implements Session {
   // ---- sign-in ----
 
   async login(options: LoginOptions = {}): Promise<void> {
+    // The page the sign-in started on, as it is now: the chunk may take a while to arrive.
+    const { pathname, search, hash } = new URL(this.#ports.location.href);
+    const request = { returnTo: pathname + search + hash, ...options };
     try {
-      const url = await this.#withProtocol(({ flows, provider }) => flows.startSignIn(provider, this.#config, this.#ports, options));
+      const url = await this.#withProtocol(({ flows, provider }) => flows.startSignIn(provider, this.#config, this.#ports, request));
       this.clearError();
       this.#ports.location.assign(url.href);
     } catch (error) {

@@ -37,13 +37,12 @@ export class ProtocolLoader {
   }
 
   load(): Promise<LoadedProtocol> {
-    this.#loading ??= this.#import().then(
-      (flows) => ({ flows, provider: flows.createProvider(this.#providerOptions) }),
-      (cause: unknown) => {
+    this.#loading ??= this.#import()
+      .then((flows) => ({ flows, provider: flows.createProvider(this.#providerOptions) }))
+      .catch((cause: unknown) => {
         this.#loading = undefined;
         throw chunkLoadFailed(cause);
-      },
-    );
+      });
     return this.#loading;
   }
 

@@ -53,8 +53,10 @@ function setUp(options: { answer?: Answer; shared?: boolean; locks?: FakeLocks; 
       write: async (next) => void (stored = { stored: next, user: session(1).user }),
     },
     follower: { loggedOutSince: () => false, loggedOutElsewhere: () => void log.push('logged out elsewhere') },
-    underLock: (run) =>
-      options.loadFails ? Promise.reject(new LatchkeyError('LATCHKEY_CHUNK_LOAD_FAILED', 'reload')) : refreshWith(run, answer),
+    loadRefresh: async () => {
+      if (options.loadFails) throw new LatchkeyError('LATCHKEY_CHUNK_LOAD_FAILED', 'reload');
+      return (run) => refreshWith(run, answer);
+    },
     refreshed: (next, here) => {
       cell.update({ record: next });
       log.push(`refreshed ${next.stored.access_token}${here ? '' : ' elsewhere'}`);

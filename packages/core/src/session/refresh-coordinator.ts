@@ -21,10 +21,10 @@ export interface RefreshHost {
   /** Logouts in other tabs. */
   readonly follower: Pick<TabFollower, 'loggedOutSince' | 'loggedOutElsewhere'>;
   /**
-   * Runs the refresh under the lock, in the lazily loaded part (flows/refresh-under-lock.ts). Rejects
-   * only when that part could not be loaded.
+   * Loads the part that refreshes (flows/refresh-under-lock.ts, with the protocol) before the lock is
+   * taken, so no tab waits on a chunk download; rejects only when it could not be loaded.
    */
-  underLock(run: RefreshRun): Promise<void>;
+  loadRefresh(): Promise<(run: RefreshRun) => Promise<void>>;
   /** Another tab refreshed (or this one did): the session is now `next`. */
   refreshed(next: RestoredSession, here: boolean): void;
   /** The session is over (invalid_grant, another identity): once, everywhere. */
@@ -106,23 +106,26 @@ export class RefreshCoordinator {
     const startedWith = cell.record;
     if (!startedWith?.stored.refresh_token) return;
     const generation = cell.generation;
+    let underLock: (run: RefreshRun) => Promise<void>;
+    try {
+      underLock = await host.loadRefresh();
+    } catch (failure) {
+      // The part that refreshes could not be loaded: nothing was sent; try again on a wake event.
+      if (generation !== cell.generation) return;
+      this.#setTrouble(startedWith, 'retryable');
+      host.fail(failure as LatchkeyError);
+      return;
+    }
     const run = (waited: boolean): Promise<void> =>
-      host
-        .underLock({
-          host,
-          startedWith,
-          waited,
-          stillCurrent: () => generation === cell.generation,
-          newestAnnounced: () => this.#newestAnnounced,
-          nextStoreChange: (ms) => this.#nextStoreChange(ms),
-          trouble: (kind) => this.#setTrouble(startedWith, kind),
-        })
-        .catch((failure: LatchkeyError) => {
-          // The part that refreshes could not be loaded: nothing was sent; try again on a wake event.
-          if (generation !== cell.generation) return;
-          this.#setTrouble(startedWith, 'retryable');
-          host.fail(failure);
-        });
+      underLock({
+        host,
+        startedWith,
+        waited,
+        stillCurrent: () => generation === cell.generation,
+        newestAnnounced: () => this.#newestAnnounced,
+        nextStoreChange: (ms) => this.#nextStoreChange(ms),
+        trouble: (kind) => this.#setTrouble(startedWith, kind),
+      });
     const locks = host.locks;
     if (!locks) return run(false);
     const ran = await locks.request(host.lockName, { ifAvailable: true }, async (lock) => (lock ? (await run(false), true) : false));

@@ -71,7 +71,16 @@ export class SessionCell {
     };
     if (FIELDS.every((field) => prev[field] === next[field])) return;
     this.#state = next;
-    for (const listener of [...this.#listeners]) listener(next);
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(next);
+      } catch (error) {
+        // A throwing listener must not break the session or the other listeners.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
   }
 
   subscribe(listener: (state: SessionState) => void): () => void {
