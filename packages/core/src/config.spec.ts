@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, type LatchkeyConfig } from './config.ts';
-import { LatchkeyConfigError } from './errors.ts';
+import { LatchkeyConfigError, LatchkeyError } from './errors.ts';
 
 const origin = 'https://app.example.com';
 
@@ -43,6 +43,19 @@ describe('resolveConfig', () => {
     } catch (error) {
       expect((error as LatchkeyConfigError).code).toBe('LATCHKEY_CONFIG_INVALID');
     }
+  });
+
+  it('shows the configuration as given in its errors (a host name is no token to redact)', () => {
+    const error = (() => {
+      try {
+        resolveConfig({ issuer: 'http://identity.mycompany.com', clientId: 'spa' }, 'https://app.example.com');
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(LatchkeyError);
+    expect(error?.message).toContain('http://identity.mycompany.com');
   });
 
   it('accepts plain http on loopback (the dev provider)', () => {

@@ -46,6 +46,17 @@ describe('logout', () => {
     expect(fields).toEqual({ client_id: CLIENT_ID, post_logout_redirect_uri: 'https://app.example.com/' });
   });
 
+  it('POST asked for but no page to post from: GET, still without the ID token in the URL', async () => {
+    const t = tab({ logout: { endSession: true, endSessionMethod: 'POST' } });
+    const { submitForm: _none, ...ports } = t.browser.ports;
+    const bare = tab({ logout: { endSession: true, endSessionMethod: 'POST' } }, t.browser, ports);
+    await signIn(bare);
+    await bare.session.logout();
+    const url = new URL(bare.browser.assigned as string);
+    expect(url.searchParams.get('client_id')).toBe(CLIENT_ID);
+    expect(url.searchParams.has('id_token_hint')).toBe(false);
+  });
+
   it('sends a fresh state when asked (logout.state), none by default', async () => {
     const t = tab({ logout: { endSession: true, state: true } });
     await signIn(t);

@@ -572,6 +572,29 @@ describe('logout', () => {
   });
 });
 
+describe('listeners', () => {
+  it('a listener that throws breaks neither the sign-in nor the other listeners', async () => {
+    const session = start();
+    const seen: string[] = [];
+    const errors: unknown[] = [];
+    const onError = (error: unknown) => errors.push(error);
+    process.on('uncaughtException', onError);
+    session.subscribe(() => {
+      throw new Error('a broken listener');
+    });
+    session.subscribe((state) => seen.push(state.status));
+    try {
+      await signIn(session);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    } finally {
+      process.off('uncaughtException', onError);
+    }
+    expect(session.isAuthenticated()).toBe(true);
+    expect(session.getState().error).toBeNull();
+    expect(seen).toContain('authenticated');
+  });
+});
+
 describe('outside a browser', () => {
   it('touches no browser global when created with the default ports on a server', () => {
     expect(typeof (globalThis as { window?: unknown }).window).toBe('undefined');

@@ -141,6 +141,21 @@ describe('RefreshCoordinator', () => {
     expect(t.log).toEqual(['signed out: LATCHKEY_REFRESH_REJECTED']);
   });
 
+  it('loads the part that refreshes before it takes the lock: no tab waits on a download', async () => {
+    const locks = new FakeLocks();
+    const requested: string[] = [];
+    const spy = {
+      request: (name: string, options: { ifAvailable?: boolean }, cb: (lock: unknown) => Promise<unknown>) => (
+        requested.push(name),
+        locks.request(name, options, cb)
+      ),
+    };
+    const t = setUp({ loadFails: true, locks: spy as unknown as FakeLocks });
+    await t.coordinator.refresh(() => {});
+    expect(requested).toEqual([]);
+    expect(t.log).toEqual(['failed: LATCHKEY_CHUNK_LOAD_FAILED']);
+  });
+
   it('a part that cannot be loaded (a chunk gone after a deploy) keeps the session: a coded failure, retried on wake', async () => {
     const t = setUp({ loadFails: true });
     await t.coordinator.refresh(() => {});
