@@ -177,20 +177,19 @@ export async function shownExpiry(page: Page): Promise<number> {
  * configuration (its API, idle timeout) is kept as the demo server answers it.
  */
 export async function useHostileProvider(target: Page | BrowserContext, name: string): Promise<void> {
+  await useOtherProvider(target, { issuer: hostileIssuer(name), scope: 'openid profile email offline_access', endSessionMethod: 'GET' });
+}
+
+/**
+ * Points the demo (through its run-time /config.json) at a provider other than the bundled one, for the
+ * `latchkey-demo` client; the rest of the demo's configuration (its API, idle timeout) is kept. The
+ * audience is the bundled provider's business: other providers know no resource indicators.
+ */
+export async function useOtherProvider(target: Page | BrowserContext, patch: Record<string, unknown> & { issuer: string }): Promise<void> {
   await target.route(`${demoOrigin}/config.json`, async (route) => {
     const response = await route.fetch();
-    // The audience is the bundled provider's business; the hostile one knows no resource indicators.
     const { audience: _audience, audienceParameter: _parameter, ...config } = (await response.json()) as Record<string, unknown>;
-    await route.fulfill({
-      response,
-      json: {
-        ...config,
-        issuer: hostileIssuer(name),
-        clientId: 'latchkey-demo',
-        scope: 'openid profile email offline_access',
-        endSessionMethod: 'GET',
-      },
-    });
+    await route.fulfill({ response, json: { ...config, clientId: 'latchkey-demo', ...patch } });
   });
 }
 

@@ -1,21 +1,13 @@
 import type { Page } from '@playwright/test';
-import { countRefreshes, countRequests, expect, expectNoTokens, test } from './fixtures.ts';
+import { countRefreshes, countRequests, expect, expectNoTokens, test, useOtherProvider } from './fixtures.ts';
 import { demoOrigin, glewlwydIssuer, glewlwydOrigin, ports } from './stack.ts';
 
 // The demo against Glewlwyd (Debian's package, e2e/glewlwyd): a second OpenID provider that we do not
 // write, with its own login, consent and end-session pages. Its tokens live ports.glewlwydTtlSeconds.
 
-/** The demo's /config.json, pointed at Glewlwyd: the scopes it knows, and `state` on logout (it redirects back only then). */
-async function useGlewlwyd(page: Page): Promise<void> {
-  await page.route(`${demoOrigin}/config.json`, async (route) => {
-    const response = await route.fetch();
-    const { audience: _audience, audienceParameter: _parameter, ...config } = (await response.json()) as Record<string, unknown>;
-    await route.fulfill({
-      response,
-      json: { ...config, issuer: glewlwydIssuer, clientId: 'latchkey-demo', scope: 'openid profile email', endSessionState: true },
-    });
-  });
-}
+/** The demo pointed at Glewlwyd: the scopes it knows, and `state` on logout (it redirects back only then). */
+const useGlewlwyd = (page: Page) =>
+  useOtherProvider(page, { issuer: glewlwydIssuer, scope: 'openid profile email', endSessionState: true });
 
 /** Signs in at Glewlwyd's own pages: username and password, then its consent page (shown once per user and client). */
 async function signInAtGlewlwyd(page: Page): Promise<void> {

@@ -236,8 +236,8 @@ export class Auth {
   async staySignedIn(): Promise<void> {
     this.#idle?.stayActive();
     this.#idleWarning.set(null);
-    if (!this.expiringSoon()) return;
     try {
+      // Extends the session only when it is ending (the rule is core's).
       await this.#task(async () => ɵextendSession(await this.#sessionOrThrow()));
     } catch {
       // Reported in `error`.

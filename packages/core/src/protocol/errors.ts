@@ -41,11 +41,6 @@ export function refreshTimedOut(cause: unknown): LatchkeyError {
   );
 }
 
-/** The token request failed before any answer: unreachable, or (a refresh that timed out) maybe processed. */
-export function requestError(cause: unknown, refreshing: boolean): LatchkeyError {
-  return refreshing && isTimeout(cause) ? refreshTimedOut(cause) : unreachable(cause);
-}
-
 /** A refresh whose answer arrived but whose ID token could not be checked: processed, so never retried. */
 export function refreshProcessed(error: LatchkeyError): LatchkeyError {
   if (error.code !== 'LATCHKEY_PROVIDER_UNREACHABLE') return error;

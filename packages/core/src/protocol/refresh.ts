@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import { LatchkeyError } from '../errors.ts';
-import { refreshProcessed, requestError, RETRYABLE_STATUS, unreachable } from './errors.ts';
+import { isTimeout } from './deadline.ts';
+import { refreshProcessed, refreshTimedOut, RETRYABLE_STATUS, unreachable } from './errors.ts';
 import { clientOf, metadata, requestOptions, type Provider } from './provider.ts';
 import { processTokenResponse, type TokenResult } from './token-response.ts';
 
@@ -28,7 +29,8 @@ export async function refresh(provider: Provider, previous: TokenResult): Promis
       requestOptions(provider),
     );
   } catch (cause) {
-    throw requestError(cause, true);
+    // No answer in time: it may have been processed, so it is never retried.
+    throw isTimeout(cause) ? refreshTimedOut(cause) : unreachable(cause);
   }
   if (RETRYABLE_STATUS.has(response.status)) throw unreachable(undefined, response.status);
   try {
