@@ -1,6 +1,18 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumArgs, chromiumPath } from '../scripts/ensure-apt.ts';
-import { apiOrigin, demoOrigin, glewlwydIssuer, glewlwydOrigin, hostileOrigin, idpIssuer, ports, shortIdpIssuer } from './tests/stack.ts';
+import {
+  apiOrigin,
+  bffApiOrigin,
+  bffDemoOrigin,
+  bffIdpIssuer,
+  demoOrigin,
+  glewlwydIssuer,
+  glewlwydOrigin,
+  hostileOrigin,
+  idpIssuer,
+  ports,
+  shortIdpIssuer,
+} from './tests/stack.ts';
 
 /**
  * Debian's Chromium (never a downloaded browser), the real dev provider and the real demo,
@@ -19,9 +31,11 @@ export default defineConfig({
   reporter: [['list'], ['json', { outputFile: process.env['E2E_JSON_REPORT'] ?? '../.test-results/e2e.json' }]],
   projects: [
     // The bundled dev provider, the hostile one, and the demo itself.
-    { name: 'demo', testIgnore: /glewlwyd\.spec\.ts/ },
+    { name: 'demo', testIgnore: /(glewlwyd|bff)\.spec\.ts/ },
     // The demo against Glewlwyd, a second, independent OpenID provider (Debian's package).
     { name: 'glewlwyd', testMatch: /glewlwyd\.spec\.ts/ },
+    // The demo in BFF mode: its server (started by the spec, which restarts it) is the OAuth client.
+    { name: 'bff', testMatch: /bff\.spec\.ts/ },
   ],
   use: {
     baseURL: `http://localhost:${ports.demo}`,
@@ -56,6 +70,27 @@ export default defineConfig({
       command: 'node ../apps/api/src/main.ts',
       url: `${apiOrigin}/api/public`,
       env: { API_PORT: String(ports.api), API_ISSUER: idpIssuer, API_AUDIENCE: apiOrigin, API_ALLOWED_ORIGINS: demoOrigin },
+      reuseExistingServer: false,
+      stdout: 'ignore',
+    },
+    {
+      // BFF mode's provider, as 127.0.0.1: another site than the demo on localhost.
+      command: 'node ../apps/idp/src/main.ts',
+      url: `${bffIdpIssuer}/.well-known/openid-configuration`,
+      env: {
+        IDP_PORT: String(ports.bffIdp),
+        IDP_ISSUER_HOST: '127.0.0.1',
+        IDP_DEMO_ORIGIN: bffDemoOrigin,
+        IDP_RESOURCES: bffApiOrigin,
+        IDP_BFF_CLIENT_SECRET: 'e2e-bff-secret',
+      },
+      reuseExistingServer: false,
+      stdout: 'ignore',
+    },
+    {
+      command: 'node ../apps/api/src/main.ts',
+      url: `${bffApiOrigin}/api/public`,
+      env: { API_PORT: String(ports.bffApi), API_ISSUER: bffIdpIssuer, API_AUDIENCE: bffApiOrigin, API_ALLOWED_ORIGINS: bffDemoOrigin },
       reuseExistingServer: false,
       stdout: 'ignore',
     },

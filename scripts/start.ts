@@ -10,6 +10,8 @@ const inputs = [
   'packages/core/src',
   'packages/core/package.json',
   'packages/core/tsconfig.build.json',
+  'packages/bff/src',
+  'packages/bff/package.json',
   'packages/angular/src',
   'packages/angular/testing',
   'packages/angular/package.json',
@@ -101,8 +103,11 @@ try {
 }
 if (stopping) await new Promise(() => {}); // exits through stop()
 
+const bffMode = process.env['LATCHKEY_MODE'] === 'bff';
+const secretNote =
+  bffMode && !process.env['LATCHKEY_CLIENT_SECRET'] ? ' with the development client secret (set LATCHKEY_CLIENT_SECRET for any other)' : '';
 console.log(`
-  Latchkey demo:  http://localhost:${demoPort}
+  Latchkey demo:  http://localhost:${demoPort} (${bffMode ? `BFF mode: the demo's server is the OAuth client${secretNote}` : 'browser mode'})
   Provider:       ${external ?? `${bundledIssuer} (bundled dev provider)`}
   Demo API:       http://localhost:${apiPort} (GET /api/public, /api/private)
 ${external ? '' : '  Accounts:       alice / alice (Alice Liddell), bob / bob (Bob Builder) — development only\n'}

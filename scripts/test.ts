@@ -66,6 +66,13 @@ await suite(
   },
 );
 await suite(
+  'bff (vitest)',
+  'npx',
+  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=../../${results}/bff.json`],
+  () => vitestTotals(`${results}/bff.json`),
+  { cwd: 'packages/bff' },
+);
+await suite(
   'api (vitest)',
   'npx',
   ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=../../${results}/api.json`],

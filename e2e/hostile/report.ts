@@ -52,13 +52,16 @@ export function playwrightResults(report: { suites: readonly PlaywrightSuite[] }
   return results;
 }
 
-/** The core's unit tests of a Vitest JSON report. */
-export function vitestResults(report: {
-  testResults: readonly { name: string; assertionResults: readonly { ancestorTitles: string[]; title: string; status: string }[] }[];
-}): TestResult[] {
+/** The unit tests of a Vitest JSON report (the core's, or the BFF's with `kind` `bff`). */
+export function vitestResults(
+  report: {
+    testResults: readonly { name: string; assertionResults: readonly { ancestorTitles: string[]; title: string; status: string }[] }[];
+  },
+  kind: 'core' | 'bff' = 'core',
+): TestResult[] {
   return report.testResults.flatMap((file) =>
     file.assertionResults.map((test) => ({
-      name: `core:${[basename(file.name), ...test.ancestorTitles, test.title].join(' › ')}`,
+      name: `${kind}:${[basename(file.name), ...test.ancestorTitles, test.title].join(' › ')}`,
       status: test.status === 'passed' ? ('passed' as const) : test.status === 'failed' ? ('failed' as const) : ('skipped' as const),
       rows: [],
     })),
@@ -86,7 +89,7 @@ const mark = { passed: '✅', failed: '❌', skipped: '⚠️', 'not run': '➖'
 function shortName(name: string): string {
   const [kind, rest = ''] = name.split(/:(.*)/s);
   const parts = rest.split(' › ');
-  return `${kind === 'e2e' ? 'browser' : 'core'}: ${parts[0]} › ${parts.at(-1)}`;
+  return `${kind === 'e2e' ? 'browser' : kind}: ${parts[0]} › ${parts.at(-1)}`;
 }
 
 /** A row's result: failed if any of its tests failed, passed if they all ran and passed. */
@@ -109,10 +112,11 @@ export function markdown(rows: readonly RowCoverage[], run: { startTime?: string
     'Every case of SECURITY.md ("What Latchkey must refuse, and what it must survive"), the tests that cover it, and',
     'their result in the last run. Browser tests (`e2e:`) drive the real demo in Chromium; the hostile-provider cases',
     'run against `e2e/hostile`, a provider that misbehaves in one way per issuer (`http://127.0.0.1:PORT/<case>`).',
-    "Core tests (`core:`) are the session engine's unit and property tests, for what the demo cannot reach.",
+    "Core tests (`core:`) are the session engine's unit and property tests, for what the demo cannot reach; BFF tests",
+    '(`bff:`) drive `@latchkey/bff` against the real dev provider, for what a browser cannot send.',
     '',
     // The day only: a file that changed on every run would always be dirty in the working tree.
-    `Last run: ${run.startTime?.slice(0, 10) ?? 'unknown'} — ${run.browserTests} browser tests, ${run.coreTests} core tests.`,
+    `Last run: ${run.startTime?.slice(0, 10) ?? 'unknown'} — ${run.browserTests} browser tests, ${run.coreTests} unit tests.`,
   ];
   for (const section of sections) {
     out.push('', `## ${section}`, '', '| case | we | tests | result |', '|---|---|---|---|');
@@ -138,6 +142,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     options: {
       e2e: { type: 'string', default: root('.test-results/e2e.json') },
       core: { type: 'string', default: root('.test-results/core.json') },
+      bff: { type: 'string', default: root('.test-results/bff.json') },
       out: { type: 'string', default: root('docs/security.md') },
       json: { type: 'string' },
     },
@@ -145,7 +150,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const e2e = (await readJson(values.e2e)) as { suites: PlaywrightSuite[]; stats?: { startTime?: string } } | undefined;
   const core = (await readJson(values.core)) as Parameters<typeof vitestResults>[0] | undefined;
   const browser = e2e ? playwrightResults(e2e) : [];
-  const unit = core ? vitestResults(core) : [];
+  const bff = (await readJson(values.bff)) as Parameters<typeof vitestResults>[0] | undefined;
+  const unit = [...(core ? vitestResults(core) : []), ...(bff ? vitestResults(bff, 'bff') : [])];
   const rows = coverage([...browser, ...unit]);
   await writeFile(values.out, markdown(rows, { startTime: e2e?.stats?.startTime, browserTests: browser.length, coreTests: unit.length }));
   // Covered: it has tests, and every one named for it ran and passed. A skipped or missing one proves nothing.

@@ -3,7 +3,7 @@
 // description: <row id> }`, see `securityRow()`); tests written before this table, and the core's unit
 // tests, are named here. `report.ts` turns this into docs/security.md with each test's last result.
 
-export const sections = ['Hostile provider', 'Client-side rules', 'Robustness'] as const;
+export const sections = ['Hostile provider', 'Client-side rules', 'Robustness', 'BFF mode'] as const;
 
 export interface SecurityRow {
   readonly id: string;
@@ -13,7 +13,7 @@ export interface SecurityRow {
   /** What Latchkey does, as SECURITY.md says it. */
   readonly we: string;
   /**
-   * Tests that cover the row without an annotation, as `e2e:` or `core:` + file › describe › title,
+   * Tests that cover the row without an annotation, as `e2e:`, `core:` or `bff:` + file › describe › title,
    * exactly as the Playwright and Vitest reports name them.
    */
   readonly alsoCoveredBy?: readonly string[];
@@ -23,6 +23,12 @@ const flow = "e2e:session-flow.spec.ts › the tutorial's session flow › ";
 const engine = 'e2e:session-engine.spec.ts › the session engine in a real browser › ';
 const callback = 'core:session.spec.ts › handleRedirectCallback › ';
 const refresh = 'core:refresh.spec.ts › refresh › ';
+const bffHappy = 'bff:sign-in.spec.ts › sign-in: the happy path › ';
+const bffCsrf = 'bff:csrf.spec.ts › CSRF: the custom header, and Origin and Sec-Fetch-Site the app own › ';
+const bffCors = 'bff:csrf.spec.ts › cross-origin read: no CORS grant on any answer › ';
+const bffRedirect = 'bff:sign-in.spec.ts › open redirect: returnTo stays on the app › ';
+const bffSsrf = 'bff:proxy.spec.ts › SSRF: only the allowlisted upstream, under its base path › ';
+const bffHygiene = "bff:proxy.spec.ts › header hygiene: the upstream gets the session's token and nothing of the browser's credentials › ";
 
 export const securityRows = [
   // ---- Hostile provider ----
@@ -276,6 +282,104 @@ export const securityRows = [
     case: 'Back button after logout',
     we: 'no authenticated page is shown from the history cache',
     alsoCoveredBy: [`${engine}the back button after logout shows no signed-in page`],
+  },
+  // ---- BFF mode (the rows one node can prove; back-channel logout and the many-node rows come with the Redis store) ----
+  {
+    id: 'bff-token-exposure',
+    section: 'BFF mode',
+    case: 'token exposure',
+    we: 'any script in the page looks everywhere (storage, IndexedDB, cookies, responses) and finds no token: `{base}/session` and every BFF answer carry claims and times only',
+    alsoCoveredBy: [`${bffHappy}puts no token in any answer body or header (access, refresh and ID token read from the store)`],
+  },
+  {
+    id: 'bff-cookie',
+    section: 'BFF mode',
+    case: 'cookie',
+    we: '`HttpOnly`, `Secure`, `Path=/`, no `Domain`, `__Host-` prefix, `SameSite` as documented; opaque 256-bit id; the store keys by its hash',
+    alsoCoveredBy: [
+      `${bffHappy}lands on returnTo with a __Host-Http-latchkey session cookie: HttpOnly, Secure, Path=/, SameSite=Lax, no Domain`,
+      `${bffHappy}makes the session cookie an opaque 256-bit id: 43 base64url characters`,
+      'bff:sign-in.spec.ts › cookie: the store keys sessions by a hash › never uses a cookie value as a store key, and keeps the session under the SHA-256 of its id',
+    ],
+  },
+  {
+    id: 'bff-fixation',
+    section: 'BFF mode',
+    case: 'session fixation',
+    we: 'a new id at every sign-in; unknown ids are never adopted',
+    alsoCoveredBy: [
+      'bff:sign-in.spec.ts › session fixation › does not adopt a planted session id: it stays anonymous, and sign-in sets another id',
+      'bff:sign-in.spec.ts › session fixation › gives a new id at every sign-in and ends the session of the old one',
+    ],
+  },
+  {
+    id: 'bff-csrf',
+    section: 'BFF mode',
+    case: 'CSRF',
+    we: 'a cross-site form POST, or a fetch without the custom header, to logout or the proxy: 403, nothing changed',
+    alsoCoveredBy: [
+      `${bffCsrf}refuses POST /bff/logout without the header with 403 LATCHKEY_CSRF_REJECTED, and nothing changes`,
+      `${bffCsrf}refuses a cross-site form POST to logout (urlencoded body, foreign Origin, no header)`,
+      `${bffCsrf}refuses the proxy without the header, and the upstream sees no request`,
+    ],
+  },
+  {
+    id: 'bff-cross-origin-read',
+    section: 'BFF mode',
+    case: 'cross-origin read',
+    we: 'another origin fetches `{base}/session` with credentials: no CORS grant, the browser shows it nothing',
+    alsoCoveredBy: [
+      `${bffCors}grants another origin nothing on GET /bff/session, with or without the header`,
+      `${bffCors}answers an OPTIONS preflight to /bff/session with a refusal and no grant`,
+      `${bffCors}passes on no CORS grant an upstream makes`,
+    ],
+  },
+  {
+    id: 'bff-open-redirect',
+    section: 'BFF mode',
+    case: 'open redirect',
+    we: '`returnTo` / `post_logout_redirect_uri` to another origin: refused',
+    alsoCoveredBy: [
+      `${bffRedirect}lands a sign-in with returnTo="//evil.example" on the app origin`,
+      `${bffRedirect}lands a sign-in with returnTo="https://evil.example" on the app origin`,
+      `${bffRedirect}lands a sign-in with returnTo="/\\\\evil.example" on the app origin`,
+      `${bffRedirect}sends a failed callback back to the app only`,
+    ],
+  },
+  {
+    id: 'bff-ssrf',
+    section: 'BFF mode',
+    case: 'SSRF',
+    we: 'an upstream not in the allowlist, an absolute URL, `..` paths, or an upstream redirect elsewhere: refused; nothing fetched outside the allowlist',
+    alsoCoveredBy: [
+      `${bffSsrf}answers an unknown upstream name with 404 and fetches nothing`,
+      `${bffSsrf}refuses .. out of the base in the path: the upstream sees no request`,
+      `${bffSsrf}refuses %2e%2e in the path: the upstream sees no request`,
+      `${bffSsrf}refuses an absolute URL to elsewhere in the path: the upstream sees no request`,
+      `${bffSsrf}does not follow an upstream redirect: the other target sees nothing, the 302 comes back as it is`,
+    ],
+  },
+  {
+    id: 'bff-header-hygiene',
+    section: 'BFF mode',
+    case: 'header hygiene',
+    we: "the proxy drops the browser's `Cookie`, hop-by-hop headers and any incoming `Authorization`; upstream `Set-Cookie` never reaches the browser",
+    alsoCoveredBy: [
+      `${bffHygiene}sends Authorization: Bearer <the session's access token> instead of the browser's`,
+      `${bffHygiene}drops Cookie, Connection-named and hop-by-hop headers, X-Latchkey-CSRF, Origin and Sec-*`,
+      `${bffHygiene}never lets an upstream's Set-Cookie reach the browser, nor the headers its Connection names`,
+    ],
+  },
+  {
+    id: 'bff-timeouts',
+    section: 'BFF mode',
+    case: 'idle / absolute timeout',
+    we: 'the user leaves, or the session outlives its refresh token: ended on the server; the next request is anonymous',
+    alsoCoveredBy: [
+      'bff:timeouts.spec.ts › idle timeout (sliding) › leaves every request anonymous after the end: session, proxy, logout; the store has no session',
+      'bff:timeouts.spec.ts › absolute timeout › ends an active session at its absolute end',
+      'bff:proxy.spec.ts › refresh when due: once, however many calls need it › ends the session with 401 when the provider refuses the refresh (the grant was revoked)',
+    ],
   },
 ] as const satisfies readonly SecurityRow[];
 

@@ -15,6 +15,11 @@ export const ports = {
   /** Glewlwyd (e2e/glewlwyd), the second, independent OpenID provider, with tokens of `glewlwydTtlSeconds`. */
   glewlwyd: 4413 + offset,
   glewlwydTtlSeconds: 12,
+  /** BFF mode: the demo's server hosts the BFF (started by bff.spec.ts), its own provider and API. */
+  bffDemo: 4220 + offset,
+  /** Served as 127.0.0.1, so the provider is another *site* than the demo on localhost (SameSite counts sites). */
+  bffIdp: 4414 + offset,
+  bffApi: 4331 + offset,
 } as const;
 
 export const demoOrigin = `http://localhost:${ports.demo}`;
@@ -24,3 +29,7 @@ export const apiOrigin = `http://localhost:${ports.api}`;
 export const hostileOrigin = `http://127.0.0.1:${ports.hostile}`;
 export const glewlwydOrigin = `http://localhost:${ports.glewlwyd}`;
 export const glewlwydIssuer = `${glewlwydOrigin}/api/oidc`;
+
+export const bffDemoOrigin = `http://localhost:${ports.bffDemo}`;
+export const bffIdpIssuer = `http://127.0.0.1:${ports.bffIdp}`;
+export const bffApiOrigin = `http://localhost:${ports.bffApi}`;

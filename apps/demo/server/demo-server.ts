@@ -1,62 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import type { IncomingMessage, Server } from 'node:http';
+import { extname, resolve } from 'node:path';
+import express, { type NextFunction, type Request as ExpressRequest, type Response as ExpressResponse } from 'express';
+import type { BffSessionBody } from '@latchkey/core';
+import type { Bff } from '@latchkey/bff';
+import { latchkeyBff, toRequest } from '@latchkey/bff/express';
+import { demoBff, demoConfigFromEnv, type DemoConfig } from './demo-config';
 
-const types: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.ico': 'image/x-icon',
-  '.png': 'image/png',
-  '.txt': 'text/plain; charset=utf-8',
-  '.map': 'application/json',
-};
-
-/** The run-time configuration the demo loads from `/config.json`. */
-export interface DemoConfig {
-  issuer: string;
-  clientId: string;
-  scope: string;
-  audience?: string;
-  audienceParameter?: 'resource' | 'audience';
-  endSessionMethod: 'POST' | 'GET';
-  endSessionState?: true;
-  /** The demo API's origin: the interceptor sends the access token there and nowhere else. */
-  api: string;
-  tokenFor: string[];
-  idle?: { minutes: number; warnSeconds: number };
-  preloadProtocol?: false;
-}
-
-/** Reads the demo's provider from the environment: no rebuild to point the demo elsewhere. */
-export function demoConfigFromEnv(env: NodeJS.ProcessEnv): DemoConfig {
-  const config: DemoConfig = {
-    issuer: env['LATCHKEY_ISSUER'] || 'http://localhost:4400',
-    clientId: env['LATCHKEY_CLIENT_ID'] || 'latchkey-demo',
-    scope: env['LATCHKEY_SCOPE'] || 'openid profile email offline_access',
-    // RP-initiated logout by GET with id_token_hint, the form every provider takes (the bundled
-    // oidc-provider refuses a cross-site POST: its session cookie is SameSite=Lax on http).
-    endSessionMethod: env['LATCHKEY_END_SESSION_METHOD'] === 'POST' ? 'POST' : 'GET',
-    api: '',
-    tokenFor: [],
-  };
-  const api = env['LATCHKEY_API'] || 'http://localhost:4300';
-  config.api = api;
-  config.tokenFor = [api];
-  // With the bundled provider, ask for a JWT access token for the demo API (RFC 8707 resource).
-  const audience = env['LATCHKEY_AUDIENCE'] ?? (env['LATCHKEY_ISSUER'] ? undefined : api);
-  if (audience) config.audience = audience;
-  const idleMinutes = Number(env['DEMO_IDLE_MINUTES']);
-  if (idleMinutes > 0) config.idle = { minutes: idleMinutes, warnSeconds: Number(env['DEMO_IDLE_WARN_SECONDS'] ?? 60) };
-  if (env['LATCHKEY_PRELOAD_PROTOCOL'] === 'false') config.preloadProtocol = false;
-  if (env['LATCHKEY_END_SESSION_STATE'] === 'true') config.endSessionState = true;
-  const param = env['LATCHKEY_AUDIENCE_PARAMETER'];
-  if (param === 'resource' || param === 'audience') config.audienceParameter = param;
-  return config;
-}
+export { demoConfigFromEnv, type DemoConfig } from './demo-config';
 
 function originOf(url: string): string {
   try {
@@ -68,8 +19,8 @@ function originOf(url: string): string {
 
 /**
  * A strict Content-Security-Policy: scripts from this origin only, no inline script; styles from here
- * or carrying this response's nonce (Angular's component styles); connections to this origin, the
- * provider and the API only; never framed.
+ * or carrying this response's nonce (Angular's component styles); connections to this origin (and in
+ * browser mode the provider and the API) only; never framed.
  */
 function contentSecurityPolicy(nonce: string, connect: readonly string[], forms: readonly string[]): string {
   return [
@@ -78,12 +29,18 @@ function contentSecurityPolicy(nonce: string, connect: readonly string[], forms:
     `style-src 'self' 'nonce-${nonce}'`,
     "img-src 'self' data:",
     "font-src 'self'",
-    `connect-src 'self' ${connect.join(' ')}`,
-    `form-action 'self' ${forms.join(' ')}`,
+    `connect-src 'self' ${connect.join(' ')}`.trim(),
+    `form-action 'self' ${forms.join(' ')}`.trim(),
     "base-uri 'self'",
     "object-src 'none'",
     "frame-ancestors 'none'",
   ].join('; ');
+}
+
+/** What the render gets in Angular's `REQUEST_CONTEXT`: the CSP nonce, and in BFF mode the session. */
+export interface DemoRequestContext {
+  readonly nonce: string;
+  readonly latchkeySession?: BffSessionBody;
 }
 
 export interface DemoServerOptions {
@@ -91,85 +48,118 @@ export interface DemoServerOptions {
   env: NodeJS.ProcessEnv;
   /** The built demo's browser files (`ng build demo`: `dist/demo/browser`). */
   root: string;
-  /** Server-side rendering of an app route (Angular's engine), given the response's CSP nonce. */
-  render: (request: IncomingMessage, nonce: string) => Promise<Response | null>;
+  /** Server-side rendering of an app route (Angular's engine). */
+  render: (request: IncomingMessage, context: DemoRequestContext) => Promise<Response | null>;
 }
 
+// Hashed file names (the build's `outputHashing`) never change content: cached for a year.
+const HASHED = /-[A-Z0-9]{8}\.(js|css)$/;
+
+/**
+ * The demo's server on Express 5, as Angular's SSR template has it: `/config.json` from the
+ * environment, the built files, in BFF mode the BFF (same origin), and every app route rendered by
+ * Angular's engine with a fresh CSP nonce. HTML comes only from the render path, never as a file.
+ */
 export async function startDemoServer(options: DemoServerOptions) {
   const root = resolve(options.root);
-  const config = demoConfigFromEnv(options.env);
+  const config: DemoConfig = demoConfigFromEnv(options.env);
+  const appOrigin = options.env['DEMO_ORIGIN'] || `http://localhost:${options.port}`;
+  const bff: Bff | undefined = config.mode === 'bff' ? demoBff(options.env, config, appOrigin) : undefined;
   // Extra origins the page may talk to (the API; test providers), space-separated.
   const extra = (options.env['DEMO_CONNECT_SRC'] ?? '').split(/\s+/).filter(Boolean).map(originOf);
-  const connect = [...new Set([originOf(config.issuer), originOf(config.api), ...extra])];
+  // In BFF mode the page talks to its own origin only.
+  const connect = bff ? extra : [...new Set([originOf(config.issuer), originOf(config.api), ...extra])];
+  const forms = bff ? [] : [originOf(config.issuer)];
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
+    // A malformed address (`/%E0%A4%A.js`) is the client's mistake: 400, never a 500.
+    try {
+      decodeURIComponent(req.path);
+    } catch {
+      res.status(400).type('text/plain').send('Bad request: the address is not valid percent-encoding.');
+      return;
+    }
+    next();
+  });
+  if (bff) app.use(latchkeyBff(bff));
+  app.use((req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      res.status(405).set('Allow', 'GET, HEAD').end();
       return;
     }
-    if (url.pathname === '/config.json') {
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify(config));
-      return;
-    }
-    const file = normalize(join(root, decodeURIComponent(url.pathname)));
-    // Pages come only from the render path below, with their CSP: never a built .html file as is.
-    const page = extname(file) === '.html';
-    if (!page && file.startsWith(root + sep) && extname(file) !== '' && (await stat(file).catch(() => undefined))?.isFile()) {
-      const hashed = /-[A-Z0-9]{8}\.(js|css)$/.test(file);
-      res.writeHead(200, {
-        'Content-Type': types[extname(file)] ?? 'application/octet-stream',
-        'Cache-Control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
-      });
-      res.end(req.method === 'HEAD' ? undefined : await readFile(file));
-      return;
-    }
-    if (extname(url.pathname) !== '') {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
-      return;
-    }
-    // Every app route is rendered (or, for client-only routes, served) by Angular's engine, with a
-    // fresh nonce per response for Angular's styles, which the browser picks up from <app-root>.
+    next();
+  });
+  app.get('/config.json', (_req: ExpressRequest, res: ExpressResponse) => {
+    res.set('Cache-Control', 'no-store').json(config);
+  });
+  // Built files, but never a page: an .html file would go out without its per-response CSP nonce.
+  app.use((req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
+    if (extname(req.path) === '.html') res.status(404).type('text/plain').send('Not found');
+    else next();
+  });
+  app.use(
+    express.static(root, {
+      index: false,
+      redirect: false,
+      dotfiles: 'ignore',
+      etag: false,
+      setHeaders: (res, path) => res.setHeader('Cache-Control', HASHED.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache'),
+    }),
+  );
+  app.use((req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
+    if (extname(req.path) !== '') res.status(404).type('text/plain').send('Not found');
+    else next();
+  });
+  app.use((req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
+    render(req, res).catch(next);
+  });
+  app.use((error: unknown, _req: ExpressRequest, res: ExpressResponse, _next: NextFunction) => {
+    console.error('demo: request failed:', error instanceof Error ? error.message : error);
+    if (!res.headersSent) res.status(500).end();
+  });
+
+  async function render(req: ExpressRequest, res: ExpressResponse): Promise<void> {
+    // A fresh nonce per response for Angular's styles, which the browser picks up from <app-root>.
     const nonce = randomBytes(16).toString('base64');
-    const rendered = await options.render(req, nonce);
-    const security = {
-      // A signed-in page never comes back from a cache after logout.
-      'Cache-Control': 'no-store',
-      'Content-Security-Policy': contentSecurityPolicy(nonce, connect, [originOf(config.issuer)]),
-    };
+    const latchkeySession = bff ? await bff.sessionFor(toRequest(req, appOrigin, AbortSignal.timeout(5000))) : undefined;
+    const rendered = await options.render(req, { nonce, ...(latchkeySession && { latchkeySession }) });
+    res.set({
+      // A page about a user never comes back from a cache, shared or not, after logout.
+      'Cache-Control': 'private, no-store',
+      'Content-Security-Policy': contentSecurityPolicy(nonce, connect, forms),
+    });
     if (!rendered) {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', ...security }).end('Not found');
+      res.status(404).type('text/plain').send('Not found');
       return;
     }
     const location = rendered.headers.get('location');
     if (rendered.status >= 300 && rendered.status < 400 && location) {
-      res.writeHead(rendered.status, { Location: location, ...security }).end();
+      res.redirect(rendered.status, location);
       return;
     }
-    const html = (await rendered.text()).replace(/<app-root(?![^>]*ngCspNonce)/i, `<app-root ngCspNonce="${nonce}"`);
-    res.writeHead(rendered.status, { 'Content-Type': 'text/html; charset=utf-8', ...security });
+    const html = (await rendered.text())
+      .replace(/<app-root(?![^>]*ngCspNonce)/i, `<app-root ngCspNonce="${nonce}"`)
+      // The browser bootstraps the mode the server runs (see main.ts).
+      .replace(/<head>/i, `<head><meta name="latchkey-mode" content="${config.mode}">`);
+    res.status(rendered.status).type('html');
     res.end(req.method === 'HEAD' ? undefined : html);
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      console.error('demo: request failed:', error instanceof Error ? error.message : error);
-      if (!res.headersSent) res.writeHead(500).end();
-    });
-  });
-  await new Promise<void>((resolvePromise, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', resolvePromise);
+  const server: Server = await new Promise((resolvePromise, reject) => {
+    const listening = app.listen(options.port, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolvePromise(listening)));
   });
   return {
     url: `http://localhost:${options.port}`,
     config,
-    close: () =>
-      new Promise<void>((done) => {
-        server.closeAllConnections();
-        server.close(() => done());
-      }),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+      await bff?.close();
+    },
   };
 }

@@ -13,9 +13,9 @@ if (isMainModule(import.meta.url)) {
     port,
     env: process.env,
     root: fileURLToPath(new URL('../browser/', import.meta.url)),
-    render: (request, nonce) => engine.handle(request, { nonce }),
+    render: (request, context) => engine.handle(request, context),
   });
-  console.log(`demo: Latchkey demo at ${server.url} (provider ${server.config.issuer})`);
+  console.log(`demo: Latchkey demo at ${server.url} in ${server.config.mode} mode (provider ${server.config.issuer})`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void server.close().then(() => process.exit(0)));
   }

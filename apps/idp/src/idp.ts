@@ -6,8 +6,15 @@ import { authenticate, findAccount } from './accounts.ts';
 import { errorPage, loginPage, logoutPage, signedOutPage, signOutErrorPage } from './pages.ts';
 
 export interface IdpOptions {
-  /** Port on 127.0.0.1; the issuer is `http://localhost:<port>`. */
+  /** Port on 127.0.0.1; the issuer is `http://<issuerHost>:<port>`. */
   readonly port: number;
+  /**
+   * The issuer's host name, `localhost` by default. BFF-mode browser tests use `127.0.0.1`, so the
+   * provider is another *site* than the demo on `localhost` (ports do not count for SameSite).
+   */
+  readonly issuerHost?: string;
+  /** The BFF client's secret (`client_secret_basic`). */
+  readonly bffClientSecret: string;
   /** ID and access token lifetime. */
   readonly tokenTtlSeconds: number;
   readonly refreshTtlSeconds: number;
@@ -24,6 +31,12 @@ export interface Idp {
 }
 
 export const DEMO_CLIENT_ID = 'latchkey-demo';
+/** The confidential client of the demo's BFF mode (its server signs in; the browser holds a cookie). */
+export const BFF_CLIENT_ID = 'latchkey-bff';
+/** The BFF client's secret when `IDP_BFF_CLIENT_SECRET` is not set: for development only. */
+export const DEV_BFF_CLIENT_SECRET = 'latchkey-bff-development-secret';
+// First-party clients: consent is implicit, `offline_access` included.
+const FIRST_PARTY = new Set([DEMO_CLIENT_ID, BFF_CLIENT_ID]);
 const DEMO_SCOPE = 'openid profile email offline_access';
 
 /**
@@ -31,7 +44,7 @@ const DEMO_SCOPE = 'openid profile email offline_access';
  * whose consent is implicit, and signing keys generated at start-up (tokens do not survive a restart).
  */
 export async function startIdp(options: IdpOptions): Promise<Idp> {
-  const issuer = `http://localhost:${options.port}`;
+  const issuer = `http://${options.issuerHost ?? 'localhost'}:${options.port}`;
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const signingKey = { ...(await exportJWK(privateKey)), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
 
@@ -44,6 +57,21 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
         application_type: 'web',
         redirect_uris: [`${options.demoOrigin}/callback`],
         post_logout_redirect_uris: [`${options.demoOrigin}/`],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        scope: DEMO_SCOPE,
+      },
+      {
+        client_id: BFF_CLIENT_ID,
+        client_secret: options.bffClientSecret,
+        client_name: 'Latchkey demo (BFF mode)',
+        token_endpoint_auth_method: 'client_secret_basic',
+        application_type: 'web',
+        redirect_uris: [`${options.demoOrigin}/bff/callback`],
+        post_logout_redirect_uris: [`${options.demoOrigin}/`],
+        // OpenID Connect Back-Channel Logout 1.0: the provider tells the BFF when a session ends there.
+        backchannel_logout_uri: `${options.demoOrigin}/bff/backchannel-logout`,
+        backchannel_logout_session_required: true,
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         scope: DEMO_SCOPE,
@@ -61,6 +89,8 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
+      // Without it oidc-provider drops a static client's backchannel_logout_uri.
+      backchannelLogout: { enabled: true },
       // A `resource` the client asks for gets a JWT access token (RFC 9068) with that audience; such a
       // token is for the API only, so userinfo refuses it (a sign-in without `resource` gets an opaque one).
       resourceIndicators: {
@@ -151,8 +181,9 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
 
 /**
  * oidc-provider drops `offline_access` from a request without `prompt=consent` (OIDC Core §11).
- * Hosted providers issue a refresh token for it all the same; for the first-party demo client,
- * whose consent is implicit, ask for the consent prompt, which the interaction grants at once.
+ * Hosted providers issue a refresh token for it all the same; for the first-party demo clients (the
+ * browser-mode one and the BFF's), whose consent is implicit, ask for the consent prompt, which the
+ * interaction grants at once.
  */
 async function implicitConsentForOfflineAccess(ctx: KoaContextWithOIDC, next: () => Promise<void>) {
   if (ctx.path === '/auth' && ctx.method === 'GET') {
@@ -160,7 +191,7 @@ async function implicitConsentForOfflineAccess(ctx: KoaContextWithOIDC, next: ()
     const scope = params.get('scope')?.split(' ') ?? [];
     const prompt = params.get('prompt')?.split(' ').filter(Boolean) ?? [];
     if (
-      params.get('client_id') === DEMO_CLIENT_ID &&
+      FIRST_PARTY.has(params.get('client_id') ?? '') &&
       scope.includes('offline_access') &&
       !prompt.includes('none') &&
       !prompt.includes('consent')

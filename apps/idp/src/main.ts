@@ -1,5 +1,5 @@
 import { accounts } from './accounts.ts';
-import { startIdp } from './idp.ts';
+import { DEV_BFF_CLIENT_SECRET, startIdp } from './idp.ts';
 
 function intFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -17,6 +17,8 @@ const idp = await startIdp({
   tokenTtlSeconds: intFromEnv('IDP_TOKEN_TTL_SECONDS', 600),
   refreshTtlSeconds: intFromEnv('IDP_REFRESH_TTL_SECONDS', 86_400),
   demoOrigin: process.env['IDP_DEMO_ORIGIN'] ?? 'http://localhost:4200',
+  issuerHost: process.env['IDP_ISSUER_HOST'] || 'localhost',
+  bffClientSecret: process.env['IDP_BFF_CLIENT_SECRET'] || DEV_BFF_CLIENT_SECRET,
   resources: (process.env['IDP_RESOURCES'] ?? 'http://localhost:4300').split(/\s+/).filter(Boolean),
 });
 

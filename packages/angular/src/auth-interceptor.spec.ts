@@ -37,8 +37,9 @@ function withLoadedConfiguration(...latchkey: (Provider | EnvironmentProviders)[
       provideZonelessChangeDetection(),
       provideHttpClient(withInterceptors([authInterceptor])),
       provideHttpClientTesting(),
-      { provide: LATCHKEY_SESSION_FACTORY, useValue: () => new TestingSession({ user: { sub: 'alice' }, accessToken: 'at-1' }) },
       ...latchkey,
+      // After provideLatchkey(), whose factory it replaces.
+      { provide: LATCHKEY_SESSION_FACTORY, useValue: () => new TestingSession({ user: { sub: 'alice' }, accessToken: 'at-1' }) },
     ],
   });
 }

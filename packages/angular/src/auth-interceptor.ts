@@ -36,6 +36,7 @@ function intercept(
   const rules = auth.ɵtokenRules();
   const url = URL.parse(req.url, baseUri);
   if (!url || rules.length === 0 || !matchesTokenRule(url, rules) || req.headers.has('Authorization')) return next(req);
+  if (authorizer.noToken) return next(authorizer.authorize(req, '') as HttpRequest<unknown>);
   let sent: string | undefined;
   // After a 401 the session refreshes only if the refused token is still its current one.
   const withToken = (forceRefresh: boolean) =>

@@ -23,6 +23,7 @@ import {
   LATCHKEY_OPTIONS,
   LATCHKEY_SESSION_FACTORY,
   LATCHKEY_TOKEN_RULES,
+  ɵLATCHKEY_SERVER_STATE,
   type LatchkeyAngularConfig,
   type LatchkeyConfigSource,
   type TokenRule,
@@ -47,7 +48,8 @@ export class Auth {
   readonly #pendingTasks = inject(PendingTasks);
   readonly #appRef = inject(ApplicationRef);
   readonly #browser = isPlatformBrowser(inject(PLATFORM_ID));
-  readonly #state = signal<SessionState>(ɵLOADING_STATE);
+  // On the server, the state the server knows (BFF mode), else `loading`.
+  readonly #state = signal<SessionState>(inject(ɵLATCHKEY_SERVER_STATE, { optional: true }) ?? ɵLOADING_STATE);
   readonly #idleWarning = signal<number | null>(null);
   #session: Session | undefined;
   #ready: Promise<Session | undefined> | undefined;
@@ -122,7 +124,8 @@ export class Auth {
   }
 
   async #startSession(): Promise<Session | undefined> {
-    // On the server the browser's store is out of reach: stay `loading` and render a placeholder.
+    // On the server the browser's store is out of reach: stay `loading` and render a placeholder (or,
+    // in BFF mode, the state the server read from the request's cookie).
     if (!this.#browser) return undefined;
     const { source, overrides } = this.#options;
     const { tokenFor, idle, ...config } = { ...(await this.#load(source)), ...overrides };

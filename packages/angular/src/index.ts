@@ -21,6 +21,7 @@ export {
   withTokenFor,
   type LatchkeyFeature,
 } from './provide-latchkey';
+export { provideLatchkeyBff, type LatchkeyBffOptions, type LatchkeyBffSource, type LatchkeyRequestContext } from './provide-latchkey-bff';
 export {
   LatchkeyConfigError,
   LatchkeyError,

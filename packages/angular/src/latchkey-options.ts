@@ -1,5 +1,5 @@
 import { InjectionToken } from '@angular/core';
-import { createSession, type LatchkeyConfig, type Session } from '@latchkey/core';
+import type { LatchkeyConfig, Session, SessionState } from '@latchkey/core';
 
 /** The core's configuration, plus what only the Angular adapter uses. */
 export interface LatchkeyAngularConfig extends LatchkeyConfig {
@@ -24,16 +24,20 @@ export interface LatchkeyOptions {
 export const LATCHKEY_OPTIONS = new InjectionToken<LatchkeyOptions>(ngDevMode ? 'LATCHKEY_OPTIONS' : '');
 
 /**
- * Makes the session from the configuration: `createSession` from `@latchkey/core` by default.
- * `provideLatchkeyTesting()` swaps in an in-memory session; a BFF-backed `Session` would slot in here.
+ * Makes the session from the configuration: `createSession` from `@latchkey/core` in browser mode
+ * (`provideLatchkey`), `createBffSession` in BFF mode (`provideLatchkeyBff`), an in-memory session
+ * under `provideLatchkeyTesting()`. Each provides its own, so an app bundles only its mode's session; a
+ * provider of it listed after `provideLatchkey…()` replaces it.
  */
 export const LATCHKEY_SESSION_FACTORY = new InjectionToken<(config: LatchkeyConfig) => Session>(
   ngDevMode ? 'LATCHKEY_SESSION_FACTORY' : '',
-  {
-    providedIn: 'root',
-    factory: () => createSession,
-  },
 );
+
+/**
+ * @internal The session's state for a server-side render, when the server knows it (BFF mode: the
+ * request's cookie). Without it a server render stays `loading`.
+ */
+export const ɵLATCHKEY_SERVER_STATE = new InjectionToken<SessionState | null>(ngDevMode ? 'ɵLATCHKEY_SERVER_STATE' : '');
 
 /** One entry of {@link withTokenFor}: an exact origin, and optionally a path prefix under it. */
 export interface TokenRule {

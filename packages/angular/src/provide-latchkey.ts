@@ -1,9 +1,10 @@
 import { makeEnvironmentProviders, provideAppInitializer, inject, type EnvironmentProviders, type Provider } from '@angular/core';
-import { LatchkeyConfigError, type LatchkeyConfig, type SessionStore } from '@latchkey/core';
+import { createSession, LatchkeyConfigError, type LatchkeyConfig, type SessionStore } from '@latchkey/core';
 import { Auth } from './auth';
 import {
   LATCHKEY_IDLE_OPTIONS,
   LATCHKEY_OPTIONS,
+  LATCHKEY_SESSION_FACTORY,
   LATCHKEY_TOKEN_RULES,
   type IdleTimeoutOptions,
   type LatchkeyConfigSource,
@@ -39,19 +40,32 @@ export interface LatchkeyFeature<Kind extends LatchkeyFeatureKind = LatchkeyFeat
  *   provideLatchkey({ issuer: 'https://login.example.com/', clientId: 'spa' }, withTokenFor(['https://api.example.com'])),
  * ]});
  * ```
- * @throws LatchkeyConfigError `LATCHKEY_CONFIG_INVALID` for contradictory features (the same one twice).
+ * @throws LatchkeyConfigError `LATCHKEY_CONFIG_INVALID` for contradictory features (the same one twice), in development.
  */
 export function provideLatchkey(config: LatchkeyConfigSource, ...features: LatchkeyFeature[]): EnvironmentProviders {
-  const kinds = features.map((f) => f.ɵkind);
-  const repeated = kinds.find((kind, i) => kinds.indexOf(kind) !== i);
-  if (repeated !== undefined) {
-    throw new LatchkeyConfigError(
-      `provideLatchkey(): the same feature is given twice (${LatchkeyFeatureKind[repeated] ?? repeated}); give each once.`,
-    );
+  return ɵprovideLatchkeyWith(config, features, [{ provide: LATCHKEY_SESSION_FACTORY, useValue: createSession }]);
+}
+
+/** @internal What both modes provide: the features (each once), `Auth`, and its start before the first render. */
+export function ɵprovideLatchkeyWith(
+  config: LatchkeyConfigSource,
+  features: readonly LatchkeyFeature[],
+  mode: Provider[],
+): EnvironmentProviders {
+  // A mistake of the app's code, found in development (as Angular's own providers check theirs).
+  if (ngDevMode) {
+    const kinds = features.map((f) => f.ɵkind);
+    const repeated = kinds.find((kind, i) => kinds.indexOf(kind) !== i);
+    if (repeated !== undefined) {
+      throw new LatchkeyConfigError(
+        `provideLatchkey(): the same feature is given twice (${LatchkeyFeatureKind[repeated] ?? repeated}); give each once.`,
+      );
+    }
   }
   const overrides = Object.assign({}, ...features.map((f) => f.ɵconfig)) as Partial<LatchkeyConfig>;
   return makeEnvironmentProviders([
     { provide: LATCHKEY_OPTIONS, useValue: { source: config, overrides } satisfies LatchkeyOptions },
+    mode,
     Auth,
     provideAppInitializer(() => inject(Auth).ɵinit()),
     features.map((f) => f.ɵproviders),

@@ -7,6 +7,8 @@ import type { HttpRequest } from '@angular/common/http';
  * only, no token) plug in here without another interceptor.
  */
 export interface RequestAuthorizer {
+  /** BFF mode: the request needs no token (the BFF attaches it); `authorize` gets `''`, and a 401 is not retried. */
+  readonly noToken?: boolean;
   /** The request with its credential for `accessToken`. */
   authorize(req: HttpRequest<unknown>, accessToken: string): HttpRequest<unknown> | Promise<HttpRequest<unknown>>;
 }

@@ -9,7 +9,7 @@ import type { TokenRule } from './latchkey-options';
  *   or on plain http off localhost — a silent non-match would send requests without their token.
  */
 export function parseTokenRules(entries: readonly string[]): TokenRule[] {
-  if (!Array.isArray(entries)) throw new LatchkeyConfigError('withTokenFor() takes an array of origins, e.g. ["https://api.example.com"].');
+  if (!Array.isArray(entries)) throw new LatchkeyConfigError('withTokenFor() takes an array of origins.');
   return entries.map((entry) => {
     const url = typeof entry === 'string' ? URL.parse(entry) : null;
     if (!url || !/^https?:$/.test(url.protocol) || !/^https?:\/\//i.test(String(entry))) {

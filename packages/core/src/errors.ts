@@ -47,7 +47,19 @@ export type LatchkeyErrorCode =
    * The part of Latchkey that talks to the provider (loaded on first use) could not be loaded, usually
    * because a new version of the app was deployed since the page was opened. Nothing was lost: reload.
    */
-  | 'LATCHKEY_CHUNK_LOAD_FAILED';
+  | 'LATCHKEY_CHUNK_LOAD_FAILED'
+  /**
+   * BFF mode: the browser holds no token, by design. Call APIs through the BFF's proxy
+   * (`{base}/api/<name>/…`); `authInterceptor` adds the CSRF header there.
+   */
+  | 'LATCHKEY_BFF_NO_TOKEN'
+  /**
+   * BFF mode: the BFF could not answer for the session (it, or its session store, is unreachable). The
+   * session is not ended; it is read again on the next wake event, or retry.
+   */
+  | 'LATCHKEY_BFF_UNAVAILABLE'
+  /** BFF mode: a request without the CSRF header, or from another origin, was refused (403). */
+  | 'LATCHKEY_CSRF_REJECTED';
 
 /** Token-free details of a failure: never a token, a code or a URL with either. */
 export interface LatchkeyErrorCause {

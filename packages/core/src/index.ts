@@ -1,4 +1,12 @@
 export type { LatchkeyConfig, LogoutOptions } from './config.ts';
+export {
+  createBffSession,
+  type BffEventSource,
+  type BffSession,
+  type BffSessionOptions,
+  type BffSessionPorts,
+  type BffSessionBody,
+} from './bff/index.ts';
 export { LatchkeyConfigError, LatchkeyError, type LatchkeyErrorCause, type LatchkeyErrorCode } from './errors.ts';
 export { createIdleMonitor, type IdleHandlers, type IdleMonitor, type IdleOptions, type IdlePorts } from './idle.ts';
 export { decodeJwtPayload, type JsonObject } from './jwt.ts';

@@ -2,7 +2,7 @@ import { HttpClient, HttpErrorResponse } from '@angular/common/http';
 import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
 import { Auth } from '@latchkey/angular';
 import { firstValueFrom } from 'rxjs';
-import { demoConfig } from './demo-config';
+import { DEMO_MODE, demoConfig } from './demo-config';
 
 interface Answer {
   readonly label: string;
@@ -17,10 +17,17 @@ interface Answer {
   template: `
     <section class="card">
       <h1>API</h1>
-      <p class="muted">
-        Requests to <code>{{ api }}</code> carry your access token (the interceptor adds <code>Authorization: Bearer …</code> for that
-        origin only).
-      </p>
+      @if (mode === 'bff') {
+        <p class="muted">
+          Requests go to the BFF's proxy, <code>{{ api }}</code>: the server attaches your access token, which never reaches this page (the
+          interceptor adds only the CSRF header).
+        </p>
+      } @else {
+        <p class="muted">
+          Requests to <code>{{ api }}</code> carry your access token (the interceptor adds <code>Authorization: Bearer …</code> for that
+          origin only).
+        </p>
+      }
       <div class="actions">
         <button type="button" class="btn" (click)="call('Public endpoint', '/api/public')">Call public API</button>
         <button type="button" class="btn btn-primary" (click)="call('Private endpoint', '/api/private')">Call private API</button>
@@ -43,6 +50,7 @@ interface Answer {
 })
 export class ApiPage {
   protected readonly auth = inject(Auth);
+  protected readonly mode = inject(DEMO_MODE);
   readonly #http = inject(HttpClient);
   protected readonly api = demoConfig()?.api ?? '';
   protected readonly answers = signal<Answer[]>([]);

@@ -1,6 +1,7 @@
 import { CSP_NONCE, inject, mergeApplicationConfig, REQUEST_CONTEXT, type ApplicationConfig } from '@angular/core';
 import { provideServerRendering, withRoutes } from '@angular/ssr';
 import { appConfig } from './app.config';
+import type { DemoMode } from './demo-config';
 import { serverRoutes } from './app.routes.server';
 
 const serverConfig: ApplicationConfig = {
@@ -11,4 +12,7 @@ const serverConfig: ApplicationConfig = {
   ],
 };
 
-export const config = mergeApplicationConfig(appConfig, serverConfig);
+// The server renders the mode it runs (LATCHKEY_MODE), and tells the page which (see demo-server.ts).
+const mode: DemoMode = process.env['LATCHKEY_MODE'] === 'bff' ? 'bff' : 'browser';
+
+export const config = mergeApplicationConfig(appConfig(mode), serverConfig);

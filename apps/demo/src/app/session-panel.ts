@@ -1,6 +1,7 @@
 import { isPlatformBrowser } from '@angular/common';
 import { ChangeDetectionStrategy, Component, computed, DestroyRef, inject, PLATFORM_ID, signal } from '@angular/core';
 import { Auth } from '@latchkey/angular';
+import { DEMO_MODE } from './demo-config';
 
 interface LoggedEvent {
   readonly at: number;
@@ -27,6 +28,8 @@ function clock(ms: number): string {
     <aside class="panel" aria-labelledby="session-panel-title">
       <h2 id="session-panel-title">Session</h2>
       <dl>
+        <dt>Mode</dt>
+        <dd data-testid="session-mode">{{ mode === 'bff' ? 'BFF (tokens on the server)' : 'browser' }}</dd>
         <dt>Status</dt>
         <dd data-testid="session-status">{{ auth.status() }}</dd>
         @if (auth.user(); as user) {
@@ -69,6 +72,7 @@ function clock(ms: number): string {
 })
 export class SessionPanel {
   protected readonly auth = inject(Auth);
+  protected readonly mode = inject(DEMO_MODE);
   readonly #now = signal(Date.now());
   protected readonly refreshes = signal(0);
   protected readonly events = signal<LoggedEvent[]>([]);

@@ -16,7 +16,8 @@ export function provideLatchkeyTesting(options: TestingSessionOptions = {}, ...f
   const session = new TestingSession(options);
   return makeEnvironmentProviders([
     { provide: TestingSession, useValue: session },
-    { provide: LATCHKEY_SESSION_FACTORY, useValue: () => session },
     provideLatchkey({ issuer: 'https://latchkey.test/', clientId: 'latchkey-test' }, ...features),
+    // After provideLatchkey, whose browser-mode factory it replaces.
+    { provide: LATCHKEY_SESSION_FACTORY, useValue: () => session },
   ]);
 }

@@ -10,7 +10,15 @@ export {
 } from './authorization.ts';
 export { REQUEST_TIMEOUT_MS, type Clock } from './deadline.ts';
 export { endSessionRequest, revoke, type EndSessionRequest } from './logout.ts';
-export { createProvider, metadata, type ClientAuth, type Provider, type ProviderOptions } from './provider.ts';
+export {
+  clientSecretBasic,
+  createProvider,
+  metadata,
+  privateKeyJwt,
+  type ClientAuth,
+  type Provider,
+  type ProviderOptions,
+} from './provider.ts';
 export { refresh } from './refresh.ts';
 export type { TokenResult } from './token-response.ts';
 export { userinfo } from './userinfo.ts';

@@ -33,6 +33,19 @@ export interface Provider {
   jwksAs?: oauth.AuthorizationServer;
 }
 
+/** `client_secret_basic` (RFC 6749 §2.3.1): a confidential client on a server, the BFF. */
+export function clientSecretBasic(secret: string): ClientAuth {
+  return oauth.ClientSecretBasic(secret);
+}
+
+/**
+ * `private_key_jwt` (RFC 7523; OpenID Connect Core §9): the client signs an assertion with its own
+ * key, whose public half the provider has registered.
+ */
+export function privateKeyJwt(key: CryptoKey, kid?: string): ClientAuth {
+  return oauth.PrivateKeyJwt(kid === undefined ? key : { key, kid });
+}
+
 export function createProvider(options: ProviderOptions): Provider {
   return {
     issuer: options.issuer,

@@ -1,11 +1,14 @@
 import type { Session } from './types.ts';
 
 /**
- * "Stay signed in" for a session that is ending: extends it by refreshing, or, when no refresh can
+ * "Stay signed in" for a session that is ending: extends it by refreshing (in BFF mode, by telling the
+ * server of the activity), or, when no refresh can
  * (no refresh token, or the provider keeps failing), by signing in again. Does nothing otherwise.
  */
-export async function extendSession(session: Session): Promise<void> {
+export async function extendSession(session: Session & { extend?: () => Promise<void> }): Promise<void> {
   if (!session.getState().expiringSoon) return;
+  // BFF mode: the server's session slides; there is no token to refresh here.
+  if (session.extend) return session.extend();
   try {
     await session.getAccessToken({ forceRefresh: true });
   } catch {

@@ -1,0 +1,113 @@
+import type { BffSessionBody } from '@latchkey/core/bff';
+import { clientSecretBasic, createProvider, privateKeyJwt, type Provider } from '@latchkey/core/protocol';
+import { readCookie, SESSION_COOKIE } from './cookies.ts';
+import { events } from './events.ts';
+import { csrfFailure, describe, failure, json, orUnavailable } from './http.ts';
+import { memoryHub, type SessionHub } from './hub.ts';
+import { resolveBffOptions, type BffOptions, type ResolvedBffOptions } from './options.ts';
+import { proxy } from './proxy.ts';
+import { ServerSessions } from './sessions.ts';
+import { callback, login } from './sign-in.ts';
+import { logout, logoutEnd } from './sign-out.ts';
+import { sqliteStore } from './stores/sqlite-store.ts';
+import type { ServerSessionStore } from './stores/types.ts';
+import { defaultSqlitePath } from './default-store-path.ts';
+
+/** A BFF: Fetch API in, Fetch API out. Mount it with the Express adapter (`@latchkey/bff/express`) or any server. */
+export interface Bff {
+  readonly options: ResolvedBffOptions;
+  /** The answer for a request under the base path, or `undefined` for any other request (not the BFF's). */
+  handle(request: Request): Promise<Response | undefined>;
+  /**
+   * The session of the request's cookie, for a server-side render: claims and times only, not
+   * activity. `undefined` when it cannot be known now (the store is down): render a placeholder.
+   */
+  sessionFor(request: Request): Promise<BffSessionBody | undefined>;
+  /** Stops timers and closes the store. */
+  close(): Promise<void>;
+}
+
+type Route = (request: Request) => Promise<Response>;
+
+/**
+ * Creates the BFF: the app's server as a confidential OpenID Connect client (`client_secret_basic` or
+ * `private_key_jwt`) whose browser holds only an `HttpOnly` cookie. Endpoints under `basePath`
+ * (default `/bff`): `login`, `callback`, `session`, `logout`, `logout/end`, `events`, and `api/<name>/…`.
+ *
+ * @throws LatchkeyConfigError `LATCHKEY_CONFIG_INVALID` for a bad option
+ */
+export function createBff(input: BffOptions): Bff {
+  const options = resolveBffOptions(input);
+  const now = input.now ?? Date.now;
+  const clock = {
+    now,
+    setTimeout: (handler: () => void, ms: number) => setTimeout(handler, ms),
+    clearTimeout: (id: unknown) => clearTimeout(id as NodeJS.Timeout),
+  };
+  const provider: Provider = createProvider({
+    issuer: options.issuer,
+    clientId: options.clientId,
+    clientAuth: input.privateKey
+      ? privateKeyJwt(input.privateKey.key, input.privateKey.kid)
+      : clientSecretBasic(input.clientSecret as string),
+    fetch: input.fetch ?? fetch,
+    clock,
+  });
+  const store: ServerSessionStore = input.store ?? sqliteStore({ path: defaultSqlitePath() });
+  const hub: SessionHub = memoryHub();
+  const sessions = new ServerSessions(store, options, provider, hub, now);
+  const context = { options, provider, store, sessions, hub, now, fetch: input.fetch ?? fetch };
+  const base = options.basePath;
+  const guarded =
+    (route: Route, requireHeader = true): Route =>
+    (request) =>
+      Promise.resolve(csrfFailure(request, options.appOrigin, requireHeader) ?? orUnavailable(() => route(request)));
+
+  const sessionRoute: Route = async (request) => {
+    let active = await sessions.read(readCookie(request.headers.get('cookie'), SESSION_COOKIE));
+    // POST is "Stay signed in": activity. A GET only reads.
+    if (active && request.method === 'POST') active = await sessions.touch(active);
+    return json(200, sessions.body(active?.session));
+  };
+  const routes: Record<string, Partial<Record<string, Route>>> = {
+    login: { GET: (request) => login(request, context) },
+    callback: { GET: (request) => callback(request, context) },
+    session: { GET: guarded(sessionRoute), POST: guarded(sessionRoute) },
+    logout: { POST: guarded((request) => logout(request, context)) },
+    'logout/end': { GET: (request) => logoutEnd(request, context) },
+    events: { GET: guarded((request) => events(request, context), false) },
+  };
+
+  async function handle(request: Request): Promise<Response | undefined> {
+    const url = new URL(request.url);
+    if (url.pathname !== base && !url.pathname.startsWith(`${base}/`)) return undefined;
+    const path = url.pathname.slice(base.length + 1);
+    try {
+      if (path.startsWith('api/')) return await guarded((r) => proxy(r, context))(request);
+      const methods = routes[path];
+      if (!methods) return failure(404, 'LATCHKEY_CONFIG_INVALID', 'No such BFF endpoint.');
+      const route = methods[request.method];
+      if (!route)
+        return failure(405, 'LATCHKEY_CONFIG_INVALID', `Use ${Object.keys(methods).join(' or ')}.`, {
+          Allow: Object.keys(methods).join(', '),
+        });
+      return await route(request);
+    } catch (error) {
+      options.log(`bff: ${request.method} ${url.pathname} failed: ${describe(error)}`);
+      return failure(500, 'LATCHKEY_BFF_UNAVAILABLE', 'The BFF failed to answer; nothing was changed.');
+    }
+  }
+
+  return {
+    options,
+    handle,
+    async sessionFor(request) {
+      try {
+        return sessions.body((await sessions.read(readCookie(request.headers.get('cookie'), SESSION_COOKIE)))?.session);
+      } catch {
+        return undefined;
+      }
+    },
+    close: () => store.close(),
+  };
+}

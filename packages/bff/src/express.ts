@@ -1,0 +1,80 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import type { Bff } from './bff.ts';
+
+/**
+ * The Fetch API `Request` for a Node request. Its URL is built on the app's configured origin — never
+ * on `Host` or `X-Forwarded-*`, which the client controls.
+ */
+export function toRequest(req: IncomingMessage, appOrigin: string, signal: AbortSignal): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    for (const one of [value].flat()) headers.append(name, one);
+  }
+  const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+  // `originalUrl` under Express (a mounted router strips `url`), else the raw request target.
+  const target = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+  // Appended, not resolved: a target of `//host/…` would otherwise resolve to that host.
+  const path = target.startsWith('/') ? target : `/${target}`;
+  return new Request(new URL(`${new URL(appOrigin).origin}${path}`), {
+    method: req.method ?? 'GET',
+    headers,
+    signal,
+    ...(hasBody && { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: 'half' }),
+  } as RequestInit);
+}
+
+/** Writes a Fetch API `Response` to a Node response, streaming its body (server-sent events flush as they come). */
+export async function sendResponse(response: Response, res: ServerResponse): Promise<void> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of response.headers) if (name !== 'set-cookie') headers[name] = value;
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers['set-cookie'] = cookies;
+  if (response.statusText) res.writeHead(response.status, response.statusText, headers);
+  else res.writeHead(response.status, headers);
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  res.flushHeaders();
+  try {
+    for await (const chunk of response.body) {
+      if (res.destroyed) break;
+      res.write(chunk);
+    }
+  } finally {
+    res.end();
+  }
+}
+
+/**
+ * Express (5) middleware serving the BFF's endpoints; other requests go on to `next`. Mount it before
+ * body parsers (it reads request bodies itself, to proxy them).
+ *
+ * @example
+ * ```ts
+ * const bff = createBff({ issuer, clientId, clientSecret, appOrigin: 'https://app.example.com', upstreams: { api: { url } } });
+ * app.use(latchkeyBff(bff));
+ * ```
+ */
+export function latchkeyBff(bff: Bff) {
+  return (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
+    const controller = new AbortController();
+    res.once('close', () => controller.abort());
+    let request: Request;
+    try {
+      request = toRequest(req, bff.options.appOrigin, controller.signal);
+    } catch {
+      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request');
+      return;
+    }
+    bff
+      .handle(request)
+      .then((response) => (response ? sendResponse(response, res) : next()))
+      .catch((error: unknown) => {
+        if (!res.headersSent) next(error);
+        else res.destroy();
+      });
+  };
+}

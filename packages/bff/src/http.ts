@@ -1,0 +1,96 @@
+import { LatchkeyError, type LatchkeyErrorCode } from '@latchkey/core';
+import { CSRF_HEADER, CSRF_VALUE } from '@latchkey/core/bff';
+
+// Every BFF answer: never cached (they are about one user), never sniffed, no referrer leaves.
+const BASE_HEADERS: Readonly<Record<string, string>> = {
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+export function json(status: number, body: unknown, headers: HeadersInit = {}): Response {
+  const response = new Response(JSON.stringify(body), { status, headers: { ...BASE_HEADERS, 'Content-Type': 'application/json' } });
+  for (const [name, value] of new Headers(headers)) response.headers.append(name, value);
+  return response;
+}
+
+/** A coded failure: `{ error: code, message }`, never a token (LatchkeyError messages are redacted). */
+export function failure(status: number, code: LatchkeyErrorCode, message: string, headers: HeadersInit = {}): Response {
+  return json(status, { error: code, message }, headers);
+}
+
+/** A redirect; `setCookies` are `Set-Cookie` values. */
+export function redirect(location: string, setCookies: readonly string[] = []): Response {
+  const headers = new Headers({ ...BASE_HEADERS, Location: location });
+  for (const cookie of setCookies) headers.append('Set-Cookie', cookie);
+  return new Response(null, { status: 302, headers });
+}
+
+/** The status a LatchkeyError maps to when a BFF endpoint fails with it. */
+export function statusFor(error: LatchkeyError): number {
+  switch (error.code) {
+    case 'LATCHKEY_LOGIN_REQUIRED':
+    case 'LATCHKEY_REFRESH_REJECTED':
+      return 401;
+    case 'LATCHKEY_CSRF_REJECTED':
+      return 403;
+    case 'LATCHKEY_BFF_UNAVAILABLE':
+      return 503;
+    case 'LATCHKEY_PROVIDER_UNREACHABLE':
+    case 'LATCHKEY_TOKEN_REQUEST_FAILED':
+      return 502;
+    default:
+      return 400;
+  }
+}
+
+/**
+ * The BCP's CSRF defence for every state-reading or state-changing endpoint: the static custom header
+ * (a form cannot send it; a cross-origin fetch that does needs a preflight, never granted), and
+ * `Origin` and `Sec-Fetch-Site`, when the browser sends them, the app's own.
+ */
+export function csrfFailure(request: Request, appOrigin: string, requireHeader: boolean): Response | undefined {
+  const origin = request.headers.get('origin');
+  const site = request.headers.get('sec-fetch-site');
+  const ok =
+    (origin === null || origin === appOrigin) &&
+    (site === null || site === 'same-origin' || (!requireHeader && site === 'none')) &&
+    (!requireHeader || request.headers.get(CSRF_HEADER) === CSRF_VALUE);
+  if (ok) return undefined;
+  return failure(403, 'LATCHKEY_CSRF_REJECTED', `Refused: BFF requests must come from ${appOrigin} with the ${CSRF_HEADER} header.`);
+}
+
+/** A store that failed: a coded 503, and nobody is signed out. */
+export function unavailable(): Response {
+  return failure(503, 'LATCHKEY_BFF_UNAVAILABLE', 'The session store is unavailable; try again shortly. Nobody was signed out.', {
+    'Retry-After': '1',
+  });
+}
+
+/** Runs `work`; a store failure becomes the 503 above. */
+export async function orUnavailable(work: () => Promise<Response>): Promise<Response> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof StoreUnavailable) return unavailable();
+    throw error;
+  }
+}
+
+/** A store call that failed (the store's own error stays in `cause`, never in an answer). */
+export class StoreUnavailable extends Error {
+  constructor(cause: unknown) {
+    super('session store unavailable', { cause });
+  }
+}
+
+export function isLatchkeyError(error: unknown): error is LatchkeyError {
+  return error instanceof LatchkeyError;
+}
+
+/** An error as a log line may show it: its class and code, never its message (it may quote a value). */
+export function describe(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${error.name} (${code})` : error.name;
+}

@@ -1,0 +1,62 @@
+import type { TokenResult } from '@latchkey/core/protocol';
+
+/** One server session: the tokens (only ever on the server), who it is, and its times. */
+export interface ServerSession {
+  readonly v: 1;
+  /** The ID token's `sub`, and its `sid` when the provider sent one: the back-channel logout's keys. */
+  readonly sub: string;
+  readonly sid?: string;
+  /** Bumped at every write of new tokens: a refresh writes only over the version it read. */
+  readonly version: number;
+  /** The validated token response: ID, access and refresh token, claims, expiry. */
+  readonly tokens: TokenResult;
+  readonly createdAtMs: number;
+  /** The last request that counts as activity (an open event stream does not). */
+  readonly lastSeenAtMs: number;
+  /** The absolute timeout: the session ends then, whatever the activity. */
+  readonly absoluteEndsAtMs: number;
+}
+
+/**
+ * Where a BFF keeps its sessions. Keys are the hash of the cookie's id, never the id itself, so a dump
+ * of the store yields no usable cookie. Every method may reject (an unreachable store); the BFF answers
+ * that with a coded 503 and signs nobody out.
+ *
+ * `memoryStore()` and `sqliteStore()` implement it for one node; a Redis store does for many.
+ */
+export interface ServerSessionStore extends SessionLocks {
+  /** The session, or `undefined` (none, or expired by its TTL). */
+  get(key: string): Promise<ServerSession | undefined>;
+  /** Writes the session; it is gone after `ttlMs` (the sooner of the idle and absolute ends). */
+  set(key: string, session: ServerSession, ttlMs: number): Promise<void>;
+  /**
+   * Records activity: `lastSeenAtMs` and a new TTL, without rewriting the tokens. Stores may throttle it
+   * (write at most once per a fraction of the idle timeout); the BFF decides by `lastSeenAtMs` anyway.
+   */
+  touch(key: string, lastSeenAtMs: number, ttlMs: number): Promise<void>;
+  /** Deletes one session; `true` when there was one. */
+  delete(key: string): Promise<boolean>;
+  /** Deletes every session of that `sid` (or, without one, of that `sub`): the keys deleted. */
+  deleteBy(match: { readonly sid?: string; readonly sub?: string }): Promise<string[]>;
+  /**
+   * A one-time value (the logout's end-session request, a logout token's `jti`): `put` refuses to
+   * overwrite (`false` when the key exists), `take` returns and deletes it in one step.
+   */
+  putOnce(key: string, value: string, ttlMs: number): Promise<boolean>;
+  takeOnce(key: string): Promise<string | undefined>;
+  /** Releases connections, timers and files. */
+  close(): Promise<void>;
+}
+
+/** A held per-session lock: released only with its token, by its holder. */
+export interface HeldLock {
+  readonly token: string;
+}
+
+/** The per-session lock (a refresh is made once per rotation): in-process for one node, in Redis for many. */
+export interface SessionLocks {
+  /** Takes the lock for `ttlMs`, or `undefined` when another holder has it. */
+  acquire(key: string, ttlMs: number): Promise<HeldLock | undefined>;
+  /** Releases it, only if `lock` still holds it (its TTL may have passed and another taken it). */
+  release(key: string, lock: HeldLock): Promise<void>;
+}
