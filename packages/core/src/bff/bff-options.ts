@@ -29,8 +29,9 @@ export interface ResolvedBffOptions {
   readonly initialState: CheckedSessionBody | undefined;
 }
 
-// Path segments of unreserved characters only: no `//host`, `\`, `..`-tricks, query, hash or encoding.
-const BASE_PATH = /^(?:\/[\w.~-]+)*\/?$/;
+// A leading `/`, then segments of unreserved characters only, none `.` or `..`: no `//host`, `\`,
+// dot-segment tricks, query, hash or encoding.
+const BASE_PATH = /^(?=\/)(?:\/(?!\.\.?(?:\/|$))[\w.~-]+)*\/?$/;
 
 /**
  * Checks the options and fills in the defaults.
@@ -40,19 +41,19 @@ const BASE_PATH = /^(?:\/[\w.~-]+)*\/?$/;
  */
 export function resolveBffOptions(options: BffSessionOptions = {}): ResolvedBffOptions {
   const { baseUrl = DEFAULT_BFF_BASE, warnBeforeSeconds = 60, logout = {} } = options;
-  if (typeof baseUrl !== 'string' || !baseUrl.startsWith('/') || !BASE_PATH.test(baseUrl) || /(^|\/)\.\.?(\/|$)/.test(baseUrl)) {
+  if (
+    typeof baseUrl !== 'string' ||
+    !BASE_PATH.test(baseUrl) ||
+    !(Number.isFinite(warnBeforeSeconds) && warnBeforeSeconds >= 0) ||
+    Object(logout) !== logout ||
+    ![undefined, true, false].includes(logout.endSession)
+  ) {
     throw new LatchkeyConfigError(
-      `BFF baseUrl ${JSON.stringify(baseUrl)} is not a path on the page's own origin: give one like '/bff' (no host, query or hash).`,
+      "createBffSession: baseUrl must be a path on the page's own origin (like '/bff'), warnBeforeSeconds 0 or more, logout.endSession true or false.",
     );
   }
-  if (typeof warnBeforeSeconds !== 'number' || !Number.isFinite(warnBeforeSeconds) || warnBeforeSeconds < 0) {
-    throw new LatchkeyConfigError(`warnBeforeSeconds must be a number of seconds, 0 or more (got ${String(warnBeforeSeconds)}).`);
-  }
-  if (typeof logout !== 'object' || logout === null || (logout.endSession !== undefined && typeof logout.endSession !== 'boolean')) {
-    throw new LatchkeyConfigError('logout.endSession must be true or false.');
-  }
   return {
-    base: baseUrl.replace(/\/+$/, ''),
+    base: baseUrl.replace(/\/$/, ''),
     warnBeforeMs: warnBeforeSeconds * 1_000,
     endSession: logout.endSession ?? false,
     initialState: parseBffSessionBody(options.initialState),

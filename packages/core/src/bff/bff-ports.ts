@@ -1,5 +1,11 @@
 import type { SessionPorts } from '../session/types.ts';
-import type { BffEventSource } from './event-stream.ts';
+
+/** What the session needs of an `EventSource` (`new EventSource(url)`: same origin, cookies sent). */
+export type BffEventSource = Pick<EventTarget, 'addEventListener' | 'removeEventListener'> & {
+  close(): void;
+  /** `2` (CLOSED): the browser gave up reconnecting (the server answered with an error, not a stream). */
+  readonly readyState?: number;
+};
 
 /**
  * The browser, as the BFF-mode session uses it. Tests hand it fakes; a server hands it nothing (no
@@ -21,14 +27,14 @@ export interface BffSessionPorts extends Pick<
  */
 export function browserBffPorts(): BffSessionPorts {
   const g = globalThis as Partial<typeof globalThis>;
-  if (typeof g.window === 'undefined' || typeof g.document === 'undefined') return {};
+  if (!g.window || !g.document) return {};
   return {
     location: g.location,
     history: g.history,
     events: g.window,
     lifecycleEvents: g.document,
     locks: g.navigator?.locks,
-    channel: typeof g.BroadcastChannel === 'function' ? (name) => new BroadcastChannel(name) : undefined,
-    eventSource: typeof g.EventSource === 'function' ? (url) => new EventSource(url) : undefined,
+    channel: g.BroadcastChannel && ((name) => new BroadcastChannel(name)),
+    eventSource: g.EventSource && ((url) => new EventSource(url)),
   };
 }

@@ -1,31 +1,18 @@
 import type { LogoutOptions } from '../config.ts';
-import { LatchkeyConfigError, LatchkeyError } from '../errors.ts';
+import { LatchkeyConfigError, LatchkeyError, type LatchkeyErrorCause } from '../errors.ts';
 import { Emitter } from '../events.ts';
 import { safeReturnTo } from '../return-to.ts';
-import { instants } from '../schedule.ts';
+import { timeoutUntil } from '../schedule.ts';
+import { LOADING_STATE } from '../session/session-cell.ts';
 import type { LoginOptions, Session, SessionEvents, SessionState } from '../session/types.ts';
+import type { UserClaims } from '../stored-session.ts';
 import type { ResolvedBffOptions } from './bff-options.ts';
-import { BffCell, type BffRecord } from './bff-cell.ts';
-import { BffClient, type Received } from './bff-client.ts';
 import type { BffSessionPorts } from './bff-ports.ts';
+import { leadEventStream } from './event-stream.ts';
 import { callbackError, CALLBACK_ERROR_PARAM } from './callback-error.ts';
-import { EventStream } from './event-stream.ts';
-import { TabChannel } from './tab-channel.ts';
-import { parseBffSessionBody } from './session-body.ts';
-import { ended, transition, type Transition } from './transition.ts';
-import { Wakeups } from './wakeups.ts';
-
-type Ports = BffSessionPorts & Required<Pick<BffSessionPorts, 'location'>>;
-
-/**
- * Where a session body came from, which says whether the other tabs hear it: `server` (this tab's
- * read: when it changes something), `reread` (after the stream reconnected: always), `stream` (the
- * server's push: always, when this tab relays the browser's stream), `tab` and `page` (never).
- */
-type Source = 'server' | 'reread' | 'stream' | 'tab' | 'page';
-
-// Failures a later answer from the BFF disproves; any other error stays until a sign-in or clearError().
-const TRANSIENT = new Set<string>(['LATCHKEY_BFF_UNAVAILABLE', 'LATCHKEY_CSRF_REJECTED']);
+import { parseBffSessionBody, parseJson, parseLogoutBody, type CheckedSessionBody } from './session-body.ts';
+import { listenForWakeups } from './wakeups.ts';
+import { CSRF_HEADER, CSRF_VALUE } from './wire.ts';
 
 /** The BFF-mode session: a {@link Session}, plus "Stay signed in". */
 export interface BffSession extends Session {
@@ -38,308 +25,378 @@ export interface BffSession extends Session {
   extend(): Promise<void>;
 }
 
+/** The server session as this tab knows it. */
+interface BffRecord {
+  readonly user: UserClaims;
+  /** When it ends, on this browser's clock. */
+  readonly expiresAt: number;
+  /** The same end on the server's clock, as the server said it: equal values are the same end. */
+  readonly serverExpiresAt: number;
+  /** When this end was learned (this browser's clock): the warning comes at most half-way from there. */
+  readonly learnedAt: number;
+}
+
 /**
- * The browser side of BFF mode: a façade over its parts. The cell holds what the server last said
- * (the one source of the state); the client asks the BFF; the event stream (one per browser) and the
- * tab channel bring what the server and the other tabs learned; the wakeups come at the warning,
- * at the end and after sleep. No token ever reaches it.
+ * Whether the other tabs hear a session body: `NEVER` (another tab's news), `IF_CHANGED` (this tab's
+ * read), `ALWAYS` (the read after the stream reconnected, and the server's push when this tab relays
+ * the browser's stream). Another tab's news older than this tab's is dropped.
  */
-export class BffBrowserSession implements BffSession {
-  readonly #options: ResolvedBffOptions;
-  readonly #ports: Ports;
-  readonly #now: () => number;
-  readonly #cell = new BffCell();
-  readonly #events = new Emitter<SessionEvents>();
-  readonly #client: BffClient;
-  readonly #wakeups: Wakeups;
-  readonly #channel: TabChannel;
-  readonly #stream: EventStream;
-  readonly #ready: Promise<unknown>;
-  /** The `GET {base}/session` on its way, shared by whoever asks meanwhile. */
-  #reading: Promise<boolean> | undefined;
+const NEVER = 0;
+const IF_CHANGED = 1;
+const ALWAYS = 2;
+type Relay = typeof NEVER | typeof IF_CHANGED | typeof ALWAYS;
+
+/** What the tabs of one browser tell each other (`latchkey:bff:` + base). */
+type TabMessage = { readonly kind: 'session'; readonly body: unknown; readonly receivedAt: number } | { readonly kind: 'logout' };
+
+// A BFF that neither answers nor fails must not keep the page `loading` for ever.
+export const REQUEST_TIMEOUT_MS = 10_000;
+// The server ends a session on its timer and says so at once; one that ends this close to its known
+// end timed out (the two clocks differ by a round trip), anything earlier ended by a logout.
+export const END_SLACK_MS = 2_000;
+// Failures a later answer from the BFF disproves; any other error stays until a sign-in or clearError().
+const TRANSIENT = /^LATCHKEY_(BFF_UNAVAILABLE|CSRF_REJECTED)$/;
+
+const unavailable = (cause?: LatchkeyErrorCause) =>
+  new LatchkeyError('LATCHKEY_BFF_UNAVAILABLE', 'The BFF did not answer (see the cause); nothing changed: retry.', cause);
+
+/**
+ * The browser side of BFF mode. One source of truth, the record of what the server last said (and
+ * whether it has answered, the warning, the last error); the state is derived from it. Around it: the
+ * requests to the BFF (same origin, the CSRF header), the wake events and the one timer (the warning,
+ * the end), the tabs' BroadcastChannel, and `{base}/events`, once per browser: the tab holding the Web
+ * Lock opens the EventSource and relays what comes to the others (Chromium allows six HTTP/1.1
+ * connections per host across all tabs: a stream per tab would hang the seventh). No token reaches it.
+ */
+export function bffBrowserSession(
+  { base, warnBeforeMs, endSession, initialState }: ResolvedBffOptions,
+  ports: BffSessionPorts & Required<Pick<BffSessionPorts, 'location'>>,
+): BffSession {
+  const { location } = ports;
+  const now = ports.now ?? Date.now;
+  const setTimer = ports.setTimeout ?? ((handler: () => void, ms: number) => setTimeout(handler, ms));
+  const clearTimer = ports.clearTimeout ?? ((id: unknown) => clearTimeout(id as never));
+  const fetchBff = ports.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
+  // `state` for subscribe(), next to the session's events.
+  const emitter = new Emitter<SessionEvents & { state: SessionState }>();
+  /** Aborted at dispose: the requests on their way. */
+  const life = new AbortController();
+
+  let record: BffRecord | undefined;
+  let state = LOADING_STATE;
+  /** The BFF has answered (or failed to): no longer `loading`. */
+  let loaded = false;
+  /** Moves when the user signs in or out: reads sent before such a move are dropped when they answer. */
+  let generation = 0;
+  let closed = false;
   /** The latest moment (this browser's clock) this tab learned the session: older news from a tab is dropped. */
-  #heardAt = -Infinity;
+  let heardAt = -Infinity;
   /** The server-rendered state still waits for its confirming read. */
-  #unconfirmed: boolean;
+  let unconfirmed = initialState !== undefined;
+  /** The `GET {base}/session` on its way, shared by whoever asks meanwhile. */
+  let reading: Promise<boolean> | undefined;
+  let timer: unknown;
 
-  constructor(options: ResolvedBffOptions, ports: Ports) {
-    this.#options = options;
-    this.#ports = ports;
-    const now = (this.#now = ports.now ?? Date.now);
-    const timers = {
-      now,
-      setTimeout: ports.setTimeout ?? ((handler: () => void, ms: number) => setTimeout(handler, ms)),
-      clearTimeout: ports.clearTimeout ?? ((id: unknown) => clearTimeout(id as never)),
+  // ---- the state ----
+
+  /**
+   * Derives the state; listeners hear once per change (claims said again are no change). The warning
+   * goes with the end it was for.
+   */
+  const publish = (error = state.error, expiringSoon = record?.expiresAt === state.expiresAt && state.expiringSoon) => {
+    const next: SessionState = {
+      status: loaded ? (record ? 'authenticated' : 'anonymous') : 'loading',
+      user: record?.user ?? null,
+      expiresAt: record?.expiresAt ?? null,
+      expiringSoon,
+      error,
     };
-    this.#client = new BffClient(options.base, { ...timers, fetch: ports.fetch ?? ((input, init) => fetch(input, init)) });
-    this.#wakeups = new Wakeups({ ...timers, events: ports.events, lifecycleEvents: ports.lifecycleEvents }, (read) => {
-      this.#evaluate();
-      if (read && this.#cell.state.status !== 'loading') void this.#read('server');
-    });
-    // The server-rendered state first: the stream's first callbacks look at whether it is confirmed.
-    const initial = options.initialState;
-    this.#unconfirmed = initial !== undefined;
-    if (initial) this.#heard({ body: initial, receivedAt: now() }, 'page');
-    this.#channel = new TabChannel(`latchkey:bff:${options.base}`, ports.channel, {
-      session: (received) => this.#heard(received, 'tab'),
-      logout: () => this.#signedOut(true),
-    });
-    this.#stream = new EventStream(
-      `${options.base}/events`,
-      `latchkey:bff-events:${options.base}`,
-      { ...timers, locks: ports.locks, eventSource: ports.eventSource },
-      this.#channel.open,
-      {
-        event: (data) => {
-          const body = parseBffSessionBody(data);
-          if (body) this.#heard({ body, receivedAt: now() }, 'stream');
-        },
-        open: (first) => {
-          if (!first || this.#unconfirmed) void this.#read(first ? 'server' : 'reread');
-        },
-        follow: () => {
-          if (this.#unconfirmed) void this.#read('server');
-        },
-      },
-    );
-    this.#ready = initial ? Promise.resolve() : this.#read('server');
-  }
+    // The same error object, and the same rest by value: claims said again are no change.
+    if (closed || (error === state.error && JSON.stringify(next) === JSON.stringify(state))) return;
+    state = next;
+    emitter.emit('state', next);
+  };
 
-  getState(): SessionState {
-    return this.#cell.state;
-  }
-
-  isAuthenticated(): boolean {
-    return this.#cell.state.status === 'authenticated';
-  }
-
-  subscribe(listener: (state: SessionState) => void): () => void {
-    return this.#cell.subscribe(listener);
-  }
-
-  on<K extends keyof SessionEvents>(name: K, handler: (payload: SessionEvents[K]) => void): () => void {
-    return this.#events.on(name, handler);
-  }
-
-  ready(): Promise<SessionState> {
-    return this.#ready.then(() => this.#cell.state);
-  }
-
-  clearError(): void {
-    if (this.#cell.state.error) this.#cell.update({ error: null });
-  }
-
-  // ---- what the server says ----
-
-  /** Asks the BFF for the session and applies the answer; a failure is put in the state, and rejects. */
-  async #request(method: 'GET' | 'POST', source: Source): Promise<true> {
-    const generation = this.#cell.generation;
-    let received: Received;
-    try {
-      received = await this.#client.session(method);
-    } catch (error) {
-      // A sign-in or out since the request went out outranks its failure as much as its answer.
-      if (generation === this.#cell.generation) this.#failedRead(error as LatchkeyError);
-      throw error;
-    }
-    if (generation === this.#cell.generation) this.#heard(received, source);
-    return true;
-  }
-
-  /**
-   * `GET {base}/session`; never rejects (a failure is in the state). Resolves `false` when the BFF did
-   * not answer. Reads share the one on its way, but for the read after a reconnect: only one sent
-   * after it covers the events the stream may have lost.
-   */
-  #read(source: Source): Promise<boolean> {
-    const read = () => this.#request('GET', source).catch(() => false);
-    if (source === 'reread') return read();
-    return (this.#reading ??= read().finally(() => (this.#reading = undefined)));
-  }
-
-  /** A session body, from wherever it came: the state follows it, and the app hears what it means. */
-  #heard(received: Received, source: Source): void {
-    if (this.#cell.closed || (source === 'tab' && received.receivedAt < this.#heardAt)) return;
-    // The page's state is older than its arrival: any tab's news since the render may be newer.
-    if (source !== 'page') {
-      this.#heardAt = Math.max(this.#heardAt, received.receivedAt);
-      this.#unconfirmed = false;
-    }
-    const before = this.#cell.record;
-    const restoring = this.#cell.state.status === 'loading';
-    let next = transition(before, received, this.#now(), restoring);
-    if (source === 'page' && next.record) next = { ...next, record: { ...next.record, provisional: true } };
-    const signedIn = next.record !== undefined && next.record.user.sub !== before?.user.sub;
-    const error = this.#cell.state.error;
-    this.#apply(next, signedIn || (source !== 'page' && error !== null && TRANSIENT.has(error.code)) ? { error: null } : {});
-    const changed = restoring || before?.user.sub !== next.record?.user.sub || before?.serverExpiresAt !== next.record?.serverExpiresAt;
-    if ((source === 'server' && changed) || source === 'reread' || (source === 'stream' && this.#stream.relaying)) {
-      this.#channel.post({ kind: 'session', body: received.body, receivedAt: received.receivedAt });
-    }
-    if (!restoring && before?.user.sub !== next.record?.user.sub) this.#stream.reopen();
-  }
-
-  /** Makes `next` the state, then lets the app hear its events and sleeps until the next instant. */
-  #apply(next: Transition, also: { error?: null }): void {
-    this.#cell.update({ record: next.record, loaded: true, ...also });
-    for (const { name, payload } of next.events) this.#events.emit(name, payload as never);
-    this.#evaluate();
-  }
-
-  #failedRead(error: LatchkeyError): void {
-    // At start-up there is nothing to keep: signed out, with the reason.
-    const repeated = this.#cell.state.error?.code === error.code;
-    this.#cell.update({ loaded: true, error });
-    if (!repeated) this.#events.emit('error', error);
-  }
-
-  #fail(error: LatchkeyError): LatchkeyError {
-    this.#cell.update({ error });
-    this.#events.emit('error', error);
+  /** Puts a failure in the state; a read's failure also ends `loading`, and says the same code once. */
+  const fail = (error: LatchkeyError, read?: boolean) => {
+    const repeated = read && state.error?.code === error.code;
+    loaded ||= !!read;
+    publish(error);
+    if (!repeated) emitter.emit('error', error);
     return error;
-  }
+  };
 
-  // ---- the warning and the end ----
+  /**
+   * What a session body means for this tab. Its `expiresAt` moves to this browser's clock
+   * (`expiresAt - now + receivedAt`); the same end said again keeps the time already known, so the
+   * round trip's jitter changes nothing (but for the server-rendered state's: its read puts the times right).
+   */
+  const recordOf = (body: CheckedSessionBody, receivedAt: number): BffRecord | undefined => {
+    if (body.status !== 'authenticated') return undefined;
+    const { user, expiresAt } = body;
+    const next =
+      record?.user.sub === user.sub && !unconfirmed && record.serverExpiresAt === expiresAt
+        ? { ...record, user }
+        : { user, expiresAt: expiresAt - body.now + receivedAt, serverExpiresAt: expiresAt, learnedAt: receivedAt };
+    // An end already passed (a body that waited, or a relay from a sleeping tab) is no session.
+    return next.expiresAt > now() ? next : undefined;
+  };
 
-  #evaluate(): void {
-    this.#wakeups.cancel();
-    const record = this.#cell.record;
-    if (!record || this.#cell.closed) return;
-    const now = this.#now();
-    const { warnAt, endAt } = instants(record.learnedAt, record.expiresAt, { warnBeforeMs: this.#options.warnBeforeMs });
-    if (now >= endAt) return void this.#reachedEnd(record);
-    const expiringSoon = now >= warnAt;
-    if (expiringSoon !== this.#cell.state.expiringSoon) {
-      this.#cell.update({ expiringSoon });
-      if (expiringSoon) this.#events.emit('expiringSoon', { expiresAt: endAt });
+  /**
+   * Makes `next` the session (a sign-in, or `clearError`, clears the error), lets the app hear what the
+   * change means, sleeps until the next instant, and has the server bind the stream to the cookie as it
+   * is now after a sign-in or out. An end is `expired` when it came about when due, else (and for
+   * `elsewhere`) `loggedOut`. Returns whether the other tabs should hear of it.
+   */
+  const commit = (next: BffRecord | undefined, clearError?: boolean, elsewhere?: boolean) => {
+    const before = record;
+    const restoring = !loaded;
+    const moved = before?.user.sub !== next?.user.sub;
+    if (moved) generation++;
+    record = next;
+    loaded = true;
+    publish(clearError || (next && moved) ? null : undefined);
+    if (before && moved) {
+      if (next || elsewhere !== undefined || now() < before.expiresAt - END_SLACK_MS)
+        emitter.emit('loggedOut', { elsewhere: elsewhere ?? true });
+      else emitter.emit('expired', { expiresAt: before.expiresAt });
     }
-    this.#wakeups.sleepUntil([warnAt, endAt], () => this.#evaluate());
-  }
+    // No token in the browser in this mode: `idToken` and `accessToken` are ''; so is `state` (no returnTo here).
+    if (next && moved && !restoring)
+      emitter.emit('authenticated', { idToken: '', accessToken: '', idTokenPayload: next.user, expiresAt: next.expiresAt, state: '' });
+    else if (next && before && next.serverExpiresAt > before.serverExpiresAt) emitter.emit('refreshed', { expiresAt: next.expiresAt });
+    evaluate();
+    if (!restoring && (moved || elsewhere !== undefined)) stream.reopen();
+    return restoring || moved || before?.serverExpiresAt !== next?.serverExpiresAt;
+  };
 
-  /**
-   * The end came. Activity in another tab may have slid it: one more read says. When the BFF does
-   * not answer, the end it last gave stands (the failure stays in the state).
-   */
-  async #reachedEnd(record: BffRecord): Promise<void> {
-    const answered = await this.#read('server');
-    if (!answered && this.#cell.record === record) this.#apply(ended(record, this.#now()), {});
-  }
-
-  // ---- sign-in ----
-
-  /**
-   * Navigates to `{base}/login?returnTo=…` (same origin only; default: the current page). The BFF
-   * makes the authorization request.
-   *
-   * @throws LatchkeyConfigError for `authorizationParams`: the BFF configures them, not the page
-   */
-  async login(options: LoginOptions = {}): Promise<void> {
-    if (options.authorizationParams !== undefined) {
-      throw new LatchkeyConfigError(
-        'authorizationParams are not supported in BFF mode: the BFF makes the authorization request; configure them there.',
-      );
+  /** The warning and the end. At the end, activity in another tab may have slid it: one more read says. */
+  const evaluate = (): void => {
+    clearTimer(timer);
+    const current = record;
+    if (!current) return;
+    const at = now();
+    const { learnedAt, expiresAt } = current;
+    const warnAt = expiresAt - Math.min(warnBeforeMs, (expiresAt - learnedAt) / 2);
+    if (at >= expiresAt) {
+      // When the BFF does not answer, the end it last gave stands (the failure stays in the state).
+      void read().then((answered) => answered || record !== current || commit(undefined));
+      return;
     }
-    const { location } = this.#ports;
-    const returnTo = safeReturnTo(options.returnTo ?? this.#currentPage(), location.origin);
-    this.clearError();
-    location.assign(`${this.#options.base}/login?returnTo=${encodeURIComponent(returnTo)}`);
-  }
-
-  #currentPage(): string {
-    const { pathname, search, hash } = new URL(this.#ports.location.href);
-    return pathname + search + hash;
-  }
-
-  /** True when `url` (default: the current one) is the app's page the BFF sent back with `?latchkey_error=`. */
-  isRedirectCallback(url?: string): boolean {
-    const { href, origin } = this.#ports.location;
-    const current = URL.parse(url ?? href, href);
-    return current?.origin === origin && current.searchParams.has(CALLBACK_ERROR_PARAM);
-  }
-
-  /**
-   * After a failed sign-in (`?latchkey_error=` in the address bar): removes the parameter, puts the
-   * error in the state and rejects with it. Any other page resolves with itself.
-   *
-   * @throws LatchkeyError — the code the BFF named, when it is a sign-in failure; else `LATCHKEY_AUTHORIZATION_FAILED`
-   */
-  async handleRedirectCallback(url?: string): Promise<{ returnTo: string }> {
-    const { href, origin } = this.#ports.location;
-    const current = URL.parse(url ?? href, href);
-    const value = current?.origin === origin ? current.searchParams.get(CALLBACK_ERROR_PARAM) : null;
-    if (!current || value === null) return { returnTo: safeReturnTo(current?.href, origin) };
-    current.searchParams.delete(CALLBACK_ERROR_PARAM);
-    this.#ports.history?.replaceState(null, '', current.pathname + current.search + current.hash);
-    // The first read could replace the error with its own outcome: the error comes after it.
-    await this.#ready;
-    throw this.#fail(callbackError(value));
-  }
-
-  // ---- sign-out ----
-
-  /**
-   * `POST {base}/logout`, then signed out here and in every tab; with `endSession` (option, else the
-   * configured default) the page goes on to the provider's end-session through the BFF.
-   *
-   * @throws LatchkeyError `LATCHKEY_BFF_UNAVAILABLE` / `LATCHKEY_CSRF_REJECTED` — the BFF did not sign
-   *   out, so neither does the page (it would be a lie: the server session lives on)
-   */
-  async logout(options: LogoutOptions = {}): Promise<void> {
-    let endSessionUrl: string | null;
-    try {
-      ({ endSessionUrl } = await this.#client.logout());
-    } catch (error) {
-      throw this.#fail(error as LatchkeyError);
+    const expiringSoon = at >= warnAt;
+    if (expiringSoon !== state.expiringSoon) {
+      publish(undefined, expiringSoon);
+      if (expiringSoon) emitter.emit('expiringSoon', { expiresAt });
     }
-    this.#signedOut(false);
-    this.#channel.post({ kind: 'logout' });
-    const target = endSessionUrl && safeReturnTo(endSessionUrl, this.#ports.location.origin, '');
-    if ((options.endSession ?? this.#options.endSession) && target) this.#ports.location.assign(target);
-  }
+    timer = setTimer(evaluate, timeoutUntil(expiringSoon ? expiresAt : warnAt, at));
+  };
+
+  /** A session body from the server, this tab's or another's: the state follows it. */
+  const heard = (body: CheckedSessionBody, receivedAt: number, relay: Relay) => {
+    if (relay === NEVER && receivedAt < heardAt) return;
+    const next = recordOf(body, receivedAt);
+    heardAt = Math.max(heardAt, receivedAt);
+    unconfirmed = false;
+    const changed = commit(next, TRANSIENT.test(state.error?.code as string));
+    if (relay === ALWAYS || (relay && changed)) post({ kind: 'session', body, receivedAt });
+  };
 
   /** The server session is gone (here, or another tab's logout): reads on their way are dropped. */
-  #signedOut(elsewhere: boolean): void {
-    const before = this.#cell.record;
-    const loading = this.#cell.state.status === 'loading';
-    this.#cell.invalidate();
-    this.#heardAt = this.#now();
-    this.#unconfirmed = false;
-    this.#apply(
-      { record: undefined, events: before ? [{ name: 'loggedOut', payload: { elsewhere } }] : [] },
-      elsewhere ? {} : { error: null },
-    );
-    if (!loading) this.#stream.reopen();
-  }
+  const signedOut = (elsewhere: boolean) => {
+    generation++;
+    heardAt = now();
+    unconfirmed = false;
+    commit(undefined, !elsewhere, elsewhere);
+  };
 
-  // ---- no tokens here ----
+  // ---- the BFF ----
 
-  /** @throws LatchkeyError `LATCHKEY_BFF_NO_TOKEN`, always: in BFF mode the browser holds no token. */
-  getAccessToken(): Promise<string> {
-    return Promise.reject(
-      new LatchkeyError(
-        'LATCHKEY_BFF_NO_TOKEN',
-        `BFF mode holds no token in the browser, by design: call APIs through ${this.#options.base}/api/<name>/ (authInterceptor adds the CSRF header).`,
-      ),
-    );
-  }
+  /**
+   * Calls a BFF endpoint: same origin, the session cookie, the CSRF header. Every failure is a
+   * `LatchkeyError`: `LATCHKEY_CSRF_REJECTED` for a 403, else `LATCHKEY_BFF_UNAVAILABLE`.
+   */
+  const call = async (method: string, path: string): Promise<unknown> => {
+    let cause: LatchkeyErrorCause | undefined;
+    try {
+      const response = await fetchBff(base + path, {
+        method,
+        headers: { [CSRF_HEADER]: CSRF_VALUE },
+        credentials: 'same-origin',
+        cache: 'no-store',
+        signal: AbortSignal.any([life.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
+      });
+      cause = { status: response.status };
+      if (response.ok) return parseJson(await response.text());
+    } catch (error) {
+      cause ??= { name: (error as Error | undefined)?.name ?? 'Error' };
+    }
+    throw cause.status === 403
+      ? new LatchkeyError('LATCHKEY_CSRF_REJECTED', 'The BFF refused this as cross-site: serve the app and the BFF from one origin.', cause)
+      : unavailable(cause);
+  };
 
-  /** A copy of the signed-in user's claims, as the BFF gave them. @throws LatchkeyError `LATCHKEY_LOGIN_REQUIRED` when signed out. */
-  async getUserInfo(): Promise<Record<string, unknown>> {
-    const { user } = await this.ready();
-    if (!user) throw new LatchkeyError('LATCHKEY_LOGIN_REQUIRED', 'No signed-in session: sign in first.');
-    return structuredClone(user);
-  }
+  /** `GET {base}/session` (a look) or `POST` (activity: slides the idle timeout); a failure is put in the state, and rejects. */
+  const request = async (method: string, relay: Relay): Promise<void> => {
+    const sent = generation;
+    let body: CheckedSessionBody | undefined;
+    try {
+      body = parseBffSessionBody(await call(method, '/session'));
+      if (!body) throw unavailable();
+    } catch (error) {
+      // A sign-in or out since the request went out outranks its failure as much as its answer.
+      if (sent === generation) fail(error as LatchkeyError, true);
+      throw error;
+    }
+    if (sent === generation) heard(body, now(), relay);
+  };
 
-  async extend(): Promise<void> {
-    await this.#request('POST', 'server');
-  }
+  /**
+   * `GET {base}/session`; never rejects. Resolves `false` when the BFF did not answer. Reads share the
+   * one on its way, but for the read after a reconnect: only one sent after it covers what the stream lost.
+   */
+  const read = (reconnected?: boolean): Promise<boolean> => {
+    const send = () =>
+      request('GET', reconnected ? ALWAYS : IF_CHANGED).then(
+        () => true,
+        () => false,
+      );
+    return reconnected ? send() : (reading ??= send().finally(() => (reading = undefined)));
+  };
 
-  dispose(): void {
-    this.#client.abort();
-    this.#wakeups.dispose();
-    this.#stream.close();
-    this.#channel.close();
-    this.#cell.close();
-    this.#events.clear();
+  // ---- the tabs ----
+
+  let channel: ReturnType<NonNullable<BffSessionPorts['channel']>> | undefined;
+  try {
+    channel = ports.channel?.(`latchkey:bff:${base}`);
+  } catch {
+    // No channel: each tab reads the server itself.
   }
+  const post = (message: TabMessage) => {
+    try {
+      channel?.postMessage(message);
+    } catch {
+      // A closed channel (the page is going away): the others read the server on their next wake.
+    }
+  };
+  // Whatever arrives is checked like an answer from the server: a message that is not exactly one of ours is dropped.
+  channel?.addEventListener('message', (event) => {
+    const data = Object((event as MessageEvent<unknown>).data) as Partial<Record<string, unknown>>;
+    if (data['kind'] === 'logout') return signedOut(true);
+    const body = data['kind'] === 'session' ? parseBffSessionBody(data['body']) : undefined;
+    const receivedAt = data['receivedAt'];
+    if (body && Number.isFinite(receivedAt)) heard(body, receivedAt as number, NEVER);
+  });
+
+  const stopWakeups = listenForWakeups(ports.events, ports.lifecycleEvents, now, (due) => {
+    evaluate();
+    if (due && loaded) void read();
+  });
+
+  // ---- start ----
+
+  // The server-rendered state first: the stream's first callbacks look at whether it is confirmed.
+  if (initialState) commit(recordOf(initialState, now()));
+  const stream = leadEventStream(
+    `${base}/events`,
+    `latchkey:bff-events:${base}`,
+    { ...ports, setTimeout: setTimer, clearTimeout: clearTimer },
+    !!channel,
+    (reconnected) => (reconnected || unconfirmed) && void read(reconnected),
+    (data, relaying) => {
+      const body = parseBffSessionBody(data);
+      if (body) heard(body, now(), relaying ? ALWAYS : NEVER);
+    },
+    () => unconfirmed && void read(),
+  );
+  const ready = initialState ? Promise.resolve() : read();
+  /** `url` (default: the current one) when it is on the app's origin. */
+  const sameOrigin = (url?: string) => {
+    const parsed = URL.parse(url ?? location.href, location.href);
+    return parsed?.origin === location.origin ? parsed : undefined;
+  };
+
+  return {
+    getState: () => state,
+    isAuthenticated: () => state.status === 'authenticated',
+    subscribe: (listener) => emitter.on('state', listener),
+    on: (name, handler) => emitter.on(name, handler),
+    ready: () => ready.then(() => state),
+    clearError: () => publish(null),
+
+    /**
+     * Navigates to `{base}/login?returnTo=…` (same origin only; default: the current page). The BFF
+     * makes the authorization request.
+     *
+     * @throws LatchkeyConfigError for `authorizationParams`: the BFF configures them, not the page
+     */
+    async login({ returnTo, authorizationParams }: LoginOptions = {}) {
+      if (authorizationParams) throw new LatchkeyConfigError('BFF mode: set authorizationParams on the BFF.');
+      publish(null);
+      location.assign(`${base}/login?returnTo=${encodeURIComponent(safeReturnTo(returnTo ?? location.href, location.origin))}`);
+    },
+
+    /** True when `url` (default: the current one) is the app's page the BFF sent back with `?latchkey_error=`. */
+    isRedirectCallback: (url) => !!sameOrigin(url)?.searchParams.has(CALLBACK_ERROR_PARAM),
+
+    /**
+     * After a failed sign-in (`?latchkey_error=` in the address bar): removes the parameter, puts the
+     * error in the state and rejects with it. Any other page resolves with itself.
+     *
+     * @throws LatchkeyError — the code the BFF named, when it is a sign-in failure; else `LATCHKEY_AUTHORIZATION_FAILED`
+     */
+    async handleRedirectCallback(url) {
+      const current = sameOrigin(url);
+      const value = current?.searchParams.get(CALLBACK_ERROR_PARAM);
+      if (!current || value == null) return { returnTo: safeReturnTo(current?.href, location.origin) };
+      current.searchParams.delete(CALLBACK_ERROR_PARAM);
+      ports.history?.replaceState(null, '', current.pathname + current.search + current.hash);
+      // The first read could replace the error with its own outcome: the error comes after it.
+      await ready;
+      throw fail(callbackError(value));
+    },
+
+    /**
+     * `POST {base}/logout`, then signed out here and in every tab; with `endSession` (option, else the
+     * configured default) the page goes on to the provider's end-session through the BFF.
+     *
+     * @throws LatchkeyError `LATCHKEY_BFF_UNAVAILABLE` / `LATCHKEY_CSRF_REJECTED` — the BFF did not sign
+     *   out, so neither does the page (it would be a lie: the server session lives on)
+     */
+    async logout(options: LogoutOptions = {}) {
+      let answer: unknown;
+      try {
+        answer = await call('POST', '/logout');
+      } catch (error) {
+        throw fail(error as LatchkeyError);
+      }
+      signedOut(false);
+      post({ kind: 'logout' });
+      const target = safeReturnTo(parseLogoutBody(answer).endSessionUrl, location.origin, '');
+      if ((options.endSession ?? endSession) && target) location.assign(target);
+    },
+
+    /** @throws LatchkeyError `LATCHKEY_BFF_NO_TOKEN`, always: in BFF mode the browser holds no token. */
+    getAccessToken: () =>
+      Promise.reject(new LatchkeyError('LATCHKEY_BFF_NO_TOKEN', `No token in BFF mode: call APIs through ${base}/api/<name>/.`)),
+
+    /** A copy of the signed-in user's claims, as the BFF gave them. @throws LatchkeyError `LATCHKEY_LOGIN_REQUIRED` when signed out. */
+    async getUserInfo() {
+      await ready;
+      if (!state.user) throw new LatchkeyError('LATCHKEY_LOGIN_REQUIRED', 'Not signed in: sign in first.');
+      return structuredClone(state.user);
+    },
+
+    extend: () => request('POST', IF_CHANGED),
+
+    dispose() {
+      closed = true;
+      generation++;
+      life.abort();
+      stopWakeups();
+      clearTimer(timer);
+      stream.close();
+      channel?.close();
+      emitter.clear();
+    },
+  };
 }

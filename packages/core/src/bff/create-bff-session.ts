@@ -1,7 +1,7 @@
 import { inertSession } from '../session/inert-session.ts';
 import { resolveBffOptions, type BffSessionOptions } from './bff-options.ts';
 import { browserBffPorts, type BffSessionPorts } from './bff-ports.ts';
-import { BffBrowserSession, type BffSession } from './bff-session.ts';
+import { bffBrowserSession, type BffSession } from './bff-session.ts';
 
 /**
  * Creates the browser side of BFF mode (`@latchkey/bff` on the app's server is the OAuth client; the
@@ -18,11 +18,9 @@ import { BffBrowserSession, type BffSession } from './bff-session.ts';
  */
 export function createBffSession(options: BffSessionOptions = {}, ports: BffSessionPorts = browserBffPorts()): BffSession {
   const resolved = resolveBffOptions(options);
-  const location = ports.location;
-  if (!location) {
-    const inert = inertSession();
-    // Rejects as every operation that needs a browser does there.
-    return { ...inert, extend: () => inert.logout() };
-  }
-  return new BffBrowserSession(resolved, { ...ports, location });
+  const { location } = ports;
+  if (location) return bffBrowserSession(resolved, { ...ports, location });
+  const inert = inertSession();
+  // Rejects as every operation that needs a browser does there.
+  return { ...inert, extend: inert.logout };
 }

@@ -9,20 +9,15 @@ export type CheckedSessionBody =
   | { readonly status: 'authenticated'; readonly user: UserClaims; readonly expiresAt: number; readonly now: number }
   | { readonly status: 'anonymous'; readonly user: null; readonly expiresAt: null; readonly now: number };
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
-const isText = (value: unknown) => typeof value === 'string' && value !== '';
-const isOptionalString = (value: unknown) => value === undefined || typeof value === 'string';
+type Fields = Partial<Record<string, unknown>>;
+
+const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
+const isTime = (value: unknown): value is number => Number.isFinite(value) && (value as number) >= 0;
 
 function isClaims(value: unknown): value is UserClaims {
-  return (
-    isObject(value) &&
-    isText(value['sub']) &&
-    isText(value['iss']) &&
-    isTime(value['exp']) &&
-    isOptionalString(value['name']) &&
-    isOptionalString(value['email'])
-  );
+  // Object(): a primitive or an array has none of the fields, and null is no claims either.
+  const { sub, iss, exp, name, email } = Object(value) as Fields;
+  return isText(sub) && isText(iss) && isTime(exp) && [name, email].every((field) => field === undefined || typeof field === 'string');
 }
 
 /**
@@ -35,18 +30,17 @@ function isClaims(value: unknown): value is UserClaims {
  * so a newer server can add some without signing its browsers out.
  */
 export function parseBffSessionBody(value: unknown): CheckedSessionBody | undefined {
-  if (!isObject(value) || !isTime(value['now'])) return undefined;
-  const { status, user, expiresAt, now } = value;
-  if (status === 'authenticated' && isClaims(user) && isTime(expiresAt)) return { status, user, expiresAt, now };
-  if (status === 'anonymous' && user === null && expiresAt === null) return { status, user, expiresAt, now };
-  return undefined;
+  const { status, user, expiresAt, now } = Object(value) as Fields;
+  const valid =
+    isTime(now) &&
+    (status === 'authenticated' ? isClaims(user) && isTime(expiresAt) : status === 'anonymous' && user === null && expiresAt === null);
+  return valid ? ({ status, user, expiresAt, now } as CheckedSessionBody) : undefined;
 }
 
 /** Reads JSON text (at most {@link MAX_BODY_LENGTH} characters), or `undefined` when it is not JSON. Never throws. */
 export function parseJson(text: unknown): unknown {
-  if (typeof text !== 'string' || text.length > MAX_BODY_LENGTH) return undefined;
   try {
-    return JSON.parse(text) as unknown;
+    return typeof text === 'string' && text.length <= MAX_BODY_LENGTH ? (JSON.parse(text) as unknown) : undefined;
   } catch {
     return undefined;
   }
@@ -57,6 +51,6 @@ export function parseJson(text: unknown): unknown {
  * else reads as "no end-session URL", never as a failed logout.
  */
 export function parseLogoutBody(value: unknown): BffLogoutBody {
-  const url = isObject(value) ? value['endSessionUrl'] : undefined;
-  return { endSessionUrl: isText(url) ? (url as string) : null };
+  const url = (Object(value) as Fields)['endSessionUrl'];
+  return { endSessionUrl: isText(url) ? url : null };
 }
