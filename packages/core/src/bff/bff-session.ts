@@ -49,11 +49,13 @@ type Relay = typeof NEVER | typeof IF_CHANGED | typeof ALWAYS;
 /** What the tabs of one browser tell each other (`latchkey:bff:` + base). */
 type TabMessage = { readonly kind: 'session'; readonly body: unknown; readonly receivedAt: number } | { readonly kind: 'logout' };
 
-// A BFF that neither answers nor fails must not keep the page `loading` for ever.
-export const REQUEST_TIMEOUT_MS = 10_000;
-// The server ends a session on its timer and says so at once; one that ends this close to its known
-// end timed out (the two clocks differ by a round trip), anything earlier ended by a logout.
-export const END_SLACK_MS = 2_000;
+/** A BFF that neither answers nor fails must not keep the page `loading` for ever. */
+const REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * The server ends a session on its timer and says so at once; one that ends this close to its known
+ * end timed out (the two clocks differ by a round trip), anything earlier ended by a logout.
+ */
+const END_SLACK_MS = 2_000;
 // Failures a later answer from the BFF disproves; any other error stays until a sign-in or clearError().
 const TRANSIENT = /^LATCHKEY_(BFF_UNAVAILABLE|CSRF_REJECTED)$/;
 
@@ -228,7 +230,7 @@ export function bffBrowserSession(
       cause = { status: response.status };
       if (response.ok) return parseJson(await response.text());
     } catch (error) {
-      cause ??= { name: (error as Error | undefined)?.name ?? 'Error' };
+      cause ??= { name: (error as Error | undefined)?.name };
     }
     throw cause.status === 403
       ? new LatchkeyError('LATCHKEY_CSRF_REJECTED', 'The BFF refused this as cross-site: serve the app and the BFF from one origin.', cause)
@@ -265,19 +267,9 @@ export function bffBrowserSession(
 
   // ---- the tabs ----
 
-  let channel: ReturnType<NonNullable<BffSessionPorts['channel']>> | undefined;
-  try {
-    channel = ports.channel?.(`latchkey:bff:${base}`);
-  } catch {
-    // No channel: each tab reads the server itself.
-  }
-  const post = (message: TabMessage) => {
-    try {
-      channel?.postMessage(message);
-    } catch {
-      // A closed channel (the page is going away): the others read the server on their next wake.
-    }
-  };
+  // Without a channel each tab reads the server itself.
+  const channel = ports.channel?.(`latchkey:bff:${base}`);
+  const post = (message: TabMessage) => channel?.postMessage(message);
   // Whatever arrives is checked like an answer from the server: a message that is not exactly one of ours is dropped.
   channel?.addEventListener('message', (event) => {
     const data = Object((event as MessageEvent<unknown>).data) as Partial<Record<string, unknown>>;

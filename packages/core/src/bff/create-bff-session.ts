@@ -18,8 +18,7 @@ import { bffBrowserSession, type BffSession } from './bff-session.ts';
  */
 export function createBffSession(options: BffSessionOptions = {}, ports: BffSessionPorts = browserBffPorts()): BffSession {
   const resolved = resolveBffOptions(options);
-  const { location } = ports;
-  if (location) return bffBrowserSession(resolved, { ...ports, location });
+  if (ports.location) return bffBrowserSession(resolved, ports as Parameters<typeof bffBrowserSession>[1]);
   const inert = inertSession();
   // Rejects as every operation that needs a browser does there.
   return { ...inert, extend: inert.logout };

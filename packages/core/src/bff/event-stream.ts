@@ -50,24 +50,20 @@ export function leadEventStream(
   const openLater = () => (retry = setTimeout(open, backoffMs(attempt++)));
   const open = () => {
     if (closed) return;
-    try {
-      const opened = (source = eventSource!(url));
-      opened.addEventListener('open', () => {
-        attempt = 0;
-        onOpen(openedBefore);
-        openedBefore = true;
-      });
-      opened.addEventListener('error', () => {
-        // EventSource reconnects by itself after a network error; after an error answer it gives up.
-        if (opened.readyState === 2) {
-          opened.close();
-          openLater();
-        }
-      });
-      opened.addEventListener(BFF_SESSION_EVENT, (event) => onEvent(parseJson((event as MessageEvent<unknown>).data), !!release));
-    } catch {
-      openLater();
-    }
+    const opened = (source = eventSource!(url));
+    opened.addEventListener('open', () => {
+      attempt = 0;
+      onOpen(openedBefore);
+      openedBefore = true;
+    });
+    opened.addEventListener('error', () => {
+      // EventSource reconnects by itself after a network error; after an error answer it gives up.
+      if (opened.readyState === 2) {
+        opened.close();
+        openLater();
+      }
+    });
+    opened.addEventListener(BFF_SESSION_EVENT, (event) => onEvent(parseJson((event as MessageEvent<unknown>).data), !!release));
   };
   const detach = () => {
     clearTimeout(retry);
