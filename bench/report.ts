@@ -1,3 +1,5 @@
+import type { BffProxyResult } from './bff-proxy/run-bff-proxy.ts';
+import type { BffScaleResult } from './bff-scale/run-bff-scale.ts';
 import type { AppSize } from './bundle-size/run-bundle-size.ts';
 import type { MemoryResult } from './memory/run-memory.ts';
 import type { SessionBehaviour } from './session-behaviour/run-session-behaviour.ts';
@@ -12,11 +14,13 @@ export interface BenchResults {
   readonly budgets: readonly SizeResult[];
   readonly behaviour: SessionBehaviour;
   readonly memory: MemoryResult;
+  readonly bffProxy: BffProxyResult;
+  readonly bffScale: BffScaleResult;
   /** Installed versions by package name. */
   readonly versions: Readonly<Record<string, string>>;
 }
 
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
+export const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const ns = (n: number) => (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : int(n));
 /** kB are 1,000 bytes, as size-limit and the Angular CLI count them. */
 export const kB = (bytes: number) => `${(bytes / 1000).toFixed(2)} kB`;
@@ -36,6 +40,7 @@ const CHECK_LABELS: Record<string, (v: Record<string, string>) => string> = {
 /** The sizes' libraries, by app name in `bundle-size/run-bundle-size.ts`. */
 const SIZE_LABELS: Record<string, (v: Record<string, string>) => string> = {
   latchkey: (v) => `Latchkey ${v['@latchkey/angular']} (provideLatchkey, Auth, authGuard, authInterceptor)`,
+  'latchkey-bff': (v) => `Latchkey ${v['@latchkey/angular']} in BFF mode (provideLatchkeyBff, Auth, authGuard, authInterceptor)`,
   'auth0-angular': (v) => `@auth0/auth0-angular ${v['@auth0/auth0-angular']} (with auth0-spa-js ${v['@auth0/auth0-spa-js']})`,
   'angular-auth-oidc-client': (v) => `angular-auth-oidc-client ${v['angular-auth-oidc-client']}`,
   'angular-oauth2-oidc': (v) => `angular-oauth2-oidc ${v['angular-oauth2-oidc']}`,
@@ -43,6 +48,9 @@ const SIZE_LABELS: Record<string, (v: Record<string, string>) => string> = {
   'angular-jwt': (v) => `@auth0/angular-jwt ${v['@auth0/angular-jwt']}`,
   'jwt-decode': (v) => `jwt-decode ${v['jwt-decode']}`,
 };
+
+/** What BFF mode's browser side may add to the app, gzip: a goal reported beside the figure, never enforced. */
+const BFF_ADDED_GOAL_BYTES = 7_000;
 
 type Row = [part: string, measure: string, subject: string, result: string, compared: string, goal: string];
 
@@ -95,15 +103,22 @@ function sizeRows(results: BenchResults): Row[] {
       '',
     ],
   ];
+  const bffGoal = (size: AppSize, gzip: number) =>
+    size.name === 'latchkey-bff' ? `≤ ${kB(BFF_ADDED_GOAL_BYTES)} gzip added ${met(gzip <= BFF_ADDED_GOAL_BYTES)}` : '';
   for (const size of libraries) {
     const { gzip, brotli } = added(size);
+    const ratio = size === latchkey ? '1×' : `${times(gzip / added(latchkey).gzip)} Latchkey`;
+    const { files, gzipBytes } = size.unreachable;
     rows.push([
       '2',
       'bytes added to the app, all JS (gzip / brotli)',
       label(size),
       `+${kB(gzip)} / +${kB(brotli)}`,
-      size === latchkey ? '1×' : `${times(gzip / added(latchkey).gzip)} Latchkey`,
-      '',
+      // A chunk esbuild emits for an import() that tree-shaking removed: in dist/, never downloaded.
+      files > 0
+        ? `${ratio}; ${kB(gzipBytes)} gzip more in ${files} emitted chunk${files === 1 ? '' : 's'} no code loads, not counted`
+        : ratio,
+      bffGoal(size, gzip),
     ]);
   }
   for (const size of libraries) {
@@ -117,7 +132,18 @@ function sizeRows(results: BenchResults): Row[] {
       `+${kB(gzip)} / +${kB(brotli)}`,
       // Lazy: loaded through import() on first use, not before the app starts.
       size.lazyFiles > 0 ? `${ratio}; +${kB(lazy)} gzip more in ${size.lazyFiles} lazy chunk${size.lazyFiles === 1 ? '' : 's'}` : ratio,
-      '',
+      bffGoal(size, gzip),
+    ]);
+  }
+  for (const size of libraries.filter((s) => s.excluded)) {
+    const modules = size.modules.filter((m) => /(^|\/)packages\/(core|angular)\//.test(m)).length;
+    rows.push([
+      '2',
+      "modules in the chunks the app can load (Angular's build metafile)",
+      label(size),
+      `metafile: none of ${(size.excluded ?? []).join(', ')}`,
+      `${modules} Latchkey modules, of ${size.modules.length} in all; the browser-mode app of this run has each of them`,
+      'none: the bench throws otherwise ✔',
     ]);
   }
   rows.push([
@@ -128,13 +154,22 @@ function sizeRows(results: BenchResults): Row[] {
     'needs @angular/http (removed in Angular 8)',
     '',
   ]);
-  // Where Latchkey's bytes go: minified bytes each package adds over the baseline (esbuild metafile),
-  // and how many of them are in lazy chunks; gzip shared out in proportion, an estimate (gzip does not add up by file).
-  const { gzip } = added(latchkey);
-  const deltas = Object.entries(latchkey.byPackage)
+  rows.push(...breakdownRows(latchkey, baseline, "where Latchkey's added bytes go (minified; ≈ gzip)", added(latchkey).gzip));
+  const bff = results.sizes.find((s) => s.name === 'latchkey-bff');
+  if (bff) rows.push(...breakdownRows(bff, baseline, "where BFF mode's added bytes go (minified; ≈ gzip)", added(bff).gzip));
+  return rows;
+}
+
+/**
+ * Where an app's added bytes go: minified bytes each package adds over the baseline (esbuild metafile),
+ * and how many of them are in lazy chunks; gzip shared out in proportion, an estimate (gzip does not add up by file).
+ */
+function breakdownRows(app: AppSize, baseline: AppSize, measure: string, gzip: number): Row[] {
+  const rows: Row[] = [];
+  const deltas = Object.entries(app.byPackage)
     .map(
       ([name, bytes]) =>
-        [name, bytes - (baseline.byPackage[name] ?? 0), (latchkey.lazyByPackage[name] ?? 0) - (baseline.lazyByPackage[name] ?? 0)] as const,
+        [name, bytes - (baseline.byPackage[name] ?? 0), (app.lazyByPackage[name] ?? 0) - (baseline.lazyByPackage[name] ?? 0)] as const,
     )
     .filter(([, bytes]) => bytes > 0);
   const totalMinified = deltas.reduce((sum, [, bytes]) => sum + bytes, 0);
@@ -145,7 +180,7 @@ function sizeRows(results: BenchResults): Row[] {
     groups.set(group, { bytes: sums.bytes + bytes, lazy: sums.lazy + lazy });
   }
   // @latchkey/core by file (its dist keeps one file per concept), largest first.
-  const coreFiles = Object.entries(latchkey.latchkeyFiles)
+  const coreFiles = Object.entries(app.latchkeyFiles)
     .filter(([file, bytes]) => bytes > 0 && !file.startsWith('latchkey-angular'))
     .sort((a, b) => b[1] - a[1]);
   const detail: Record<string, string> = {
@@ -154,7 +189,7 @@ function sizeRows(results: BenchResults): Row[] {
   for (const [group, { bytes, lazy }] of [...groups].sort((a, b) => b[1].bytes - a[1].bytes)) {
     rows.push([
       '2',
-      "where Latchkey's added bytes go (minified; ≈ gzip)",
+      measure,
       group,
       `${kB(bytes)} (${Math.round((100 * bytes) / totalMinified)} %)${lazy > 0 ? `, ${kB(lazy)} of it lazy` : ''}`,
       `≈ ${kB((gzip * bytes) / totalMinified)} gzip${detail[group] ?? ''}`,
@@ -219,6 +254,131 @@ function behaviourRows(b: SessionBehaviour, m: MemoryResult): Row[] {
   ];
 }
 
+/** BFF / bare pass-through throughput the BFF's proxy should keep: a goal, reported. */
+const BFF_PROXY_GOAL_RATIO = 0.8;
+
+function proxyRows(p: BffProxyResult, versions: Record<string, string>): Row[] {
+  const measure = `proxied requests per second, median of ${p.bff.roundsRps.length} alternating rounds (${p.load.concurrency} keep-alive clients, ${p.bodyBytes}-byte JSON answer)`;
+  const rounds = (rps: readonly number[]) => `rounds ${int(Math.min(...rps))}–${int(Math.max(...rps))} req/s`;
+  return [
+    [
+      '6',
+      measure,
+      `Latchkey BFF proxy (@latchkey/bff ${versions['@latchkey/bff']}, \`latchkeyBff\` on Express ${versions['express']}, memoryStore, one signed-in session)`,
+      `${int(p.bff.medianRps)} req/s`,
+      `${times(p.ratio)} bare (median pair: ${times(p.pairRatio)}); ${rounds(p.bff.roundsRps)}`,
+      `≥ ${times(BFF_PROXY_GOAL_RATIO)} bare ${met(p.ratio >= BFF_PROXY_GOAL_RATIO)}`,
+    ],
+    [
+      '6',
+      measure,
+      'bare pass-through on the same adapter and fetch stack (toRequest → fetch → sendResponse)',
+      `${int(p.bare.medianRps)} req/s`,
+      `1×; ${rounds(p.bare.roundsRps)}`,
+      '',
+    ],
+  ];
+}
+
+/** Lookups per second the BFF should reach against express-session + connect-redis on the same Redis: a goal, reported. */
+const BFF_LOOKUP_GOAL_RATIO = 1.2;
+/** Heap growth per session lookup, after forced GC, a BFF node may show. */
+const BFF_HEAP_GOAL_BYTES = 10;
+
+/** Redis commands per lookup, as `get 1.00, eval 1.00` (PINGs of the hub's keep-alive left out). */
+const perLookup = (commands: Readonly<Record<string, number>>) =>
+  Object.entries(commands)
+    .filter(([name, calls]) => name !== 'ping' && calls >= 0.005)
+    .map(([name, calls]) => `${name.toUpperCase()} ${calls.toFixed(2)}`)
+    .join(' + ');
+
+function scaleRows({ storm, lookups, heap }: BffScaleResult, versions: Record<string, string>): Row[] {
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const nodes = `Latchkey BFF, 2 nodes (@latchkey/bff ${versions['@latchkey/bff']}, \`latchkeyBff\` on Express, redisStore + redisHub, one thread each)`;
+  const storming = `${int(storm.load.sessions)} sessions from real sign-ins, tokens all due; ${int(storm.requests)} concurrent proxied requests over 2 nodes on one Redis`;
+  const statuses = Object.entries(storm.statuses)
+    .map(([status, count]) => `${int(count)} × ${status === '0' ? 'no answer' : status}`)
+    .join(', ');
+  const { bff, bffPost, expressSession } = lookups.rates;
+  const lookupMeasure = `\`{base}/session\` lookups per second on Redis, median of ${bff.roundsRps.length} alternating rounds (${lookups.load.concurrency} keep-alive clients)`;
+  const latency = (rate: typeof bff) =>
+    `p50 ${rate.p50Ms.toFixed(1)} ms, p99 ${rate.p99Ms.toFixed(1)} ms; rounds ${int(Math.min(...rate.roundsRps))}–${int(Math.max(...rate.roundsRps))}`;
+  // A look reads the session once and writes nothing; anything but GET (and the hub's PING) would be a write.
+  const reads = bff.commandsPerLookup['get'] ?? 0;
+  const writes = Object.entries(bff.commandsPerLookup).reduce(
+    (sum, [name, calls]) => sum + (name === 'get' || name === 'ping' ? 0 : calls),
+    0,
+  );
+  const oneRead = reads <= 1.005 && writes <= 0.005 && lookups.noLocalCache;
+  const growth = heap.heapAfterBytes - heap.heapBeforeBytes;
+  return [
+    [
+      '7',
+      `refresh requests the provider got: ${storming}`,
+      nodes,
+      int(storm.providerRefreshes),
+      `the nodes sent ${storm.sentByNode.map(int).join(' + ')}; ${int(storm.due)} of ${int(storm.load.sessions)} due; sign-ins ${s(storm.signInMs)}, storm ${s(storm.stormMs)}`,
+      `exactly ${int(storm.load.sessions)}, one per session ${met(storm.providerRefreshes === storm.load.sessions && storm.due === storm.load.sessions)}`,
+    ],
+    [
+      '7',
+      `refresh requests the provider refused (a reused rotated token revokes the grant): ${storming}`,
+      nodes,
+      int(storm.refused),
+      "the dev provider's own count (its grant events, `GET /__test/grants`)",
+      `0 ${met(storm.refused === 0)}`,
+    ],
+    [
+      '7',
+      `failed proxied requests: ${storming}`,
+      nodes,
+      `${int(storm.failed)} of ${int(storm.requests)}`,
+      `${statuses}; ${int(storm.mixedTokens)} sessions whose requests did not all carry one new token${storm.firstFailure ? `; first failure: ${storm.firstFailure}` : ''}`,
+      `0 ${met(storm.failed === 0 && storm.mixedTokens === 0)}`,
+    ],
+    [
+      '7',
+      lookupMeasure,
+      `Latchkey BFF \`GET {base}/session\` (a look, not activity; \`latchkeyBff\` on Express, redisStore)`,
+      `${int(bff.medianRps)} req/s`,
+      `${times(lookups.ratio)} express-session (median set ${times(lookups.pairRatio)}); ${latency(bff)}`,
+      `≥ ${times(BFF_LOOKUP_GOAL_RATIO)} express-session ${met(lookups.ratio >= BFF_LOOKUP_GOAL_RATIO)}`,
+    ],
+    [
+      '7',
+      lookupMeasure,
+      'Latchkey BFF `POST {base}/session` (activity: the idle end slides, its write throttled to one a minute)',
+      `${int(bffPost.medianRps)} req/s`,
+      `${times(lookups.postRatio)} express-session; ${latency(bffPost)}`,
+      `≥ ${times(BFF_LOOKUP_GOAL_RATIO)} express-session ${met(lookups.postRatio >= BFF_LOOKUP_GOAL_RATIO)}`,
+    ],
+    [
+      '7',
+      lookupMeasure,
+      `express-session ${versions['express-session']} + connect-redis ${versions['connect-redis']} (redis ${versions['redis']}; resave: false, saveUninitialized: false, rolling: true), the same session's fields`,
+      `${int(expressSession.medianRps)} req/s`,
+      `1×; ${latency(expressSession)}`,
+      '',
+    ],
+    [
+      '7',
+      "Redis commands per lookup (INFO commandstats around every counted round; a script's own calls counted too)",
+      'BFF GET; BFF POST; express-session GET',
+      `${perLookup(bff.commandsPerLookup)}; ${perLookup(bffPost.commandsPerLookup)}; ${perLookup(expressSession.commandsPerLookup)}`,
+      `session in Redis: ${int(lookups.storedBytes.bff)} B (BFF), ${int(lookups.storedBytes.expressSession)} B (express-session); key deleted in Redis → the next BFF lookup ${lookups.noLocalCache ? 'answered anonymous: no node-local cache' : 'still answered the session: a node-local cache'}`,
+      `GET: one read, no write, no node-local cache ${met(oneRead)}`,
+    ],
+    [
+      '7',
+      `JS heap of a BFF node over ${int(heap.load.lookups)} \`GET {base}/session\` lookups on Redis (own process, forced GC at ${heap.load.samples + 1} points, after ${int(heap.load.warmupLookups)} warm-up lookups)`,
+      `Latchkey BFF node (\`bff.handle\`, redisStore + redisHub, ${heap.load.concurrency} lookups in flight)`,
+      `${heap.slopeBytesPerLookup.toFixed(2)} B/lookup (slope)`,
+      `heap after GC ${kB(heap.heapBeforeBytes)} → ${kB(heap.heapAfterBytes)} (${growth >= 0 ? '+' : ''}${kB(growth)}); ${int(heap.lookupsPerSecond)} lookups/s`,
+      `≤ ${BFF_HEAP_GOAL_BYTES} B/lookup ${met(heap.slopeBytesPerLookup <= BFF_HEAP_GOAL_BYTES)}`,
+    ],
+  ];
+}
+
 function budgetRows(budgets: readonly SizeResult[]): Row[] {
   return budgets.flatMap((b): Row[] => [
     [
@@ -262,6 +422,8 @@ export function resultsTable(results: BenchResults): string {
     ...sizeRows(results),
     ...behaviourRows(results.behaviour, results.memory),
     ...budgetRows(results.budgets),
+    ...proxyRows(results.bffProxy, results.versions),
+    ...scaleRows(results.bffScale, results.versions),
   ];
   const escape = (cell: string) => cell.replace(/\|/g, '\\|');
   return [

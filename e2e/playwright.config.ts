@@ -31,11 +31,14 @@ export default defineConfig({
   reporter: [['list'], ['json', { outputFile: process.env['E2E_JSON_REPORT'] ?? '../.test-results/e2e.json' }]],
   projects: [
     // The bundled dev provider, the hostile one, and the demo itself.
-    { name: 'demo', testIgnore: /(glewlwyd|bff)\.spec\.ts/ },
+    { name: 'demo', testIgnore: /(glewlwyd|bff|bff-nodes)\.spec\.ts/ },
     // The demo against Glewlwyd, a second, independent OpenID provider (Debian's package).
     { name: 'glewlwyd', testMatch: /glewlwyd\.spec\.ts/ },
     // The demo in BFF mode: its server (started by the spec, which restarts it) is the OAuth client.
     { name: 'bff', testMatch: /bff\.spec\.ts/ },
+    // Many BFF nodes on one Redis behind a load balancer (the spec starts them all). Serial and last: two cores,
+    // many servers, and timing-bound assertions.
+    { name: 'bff-nodes', testMatch: /bff-nodes\.spec\.ts/, dependencies: ['demo', 'glewlwyd', 'bff'] },
   ],
   use: {
     baseURL: `http://localhost:${ports.demo}`,

@@ -46,3 +46,17 @@ export function ensureChromium(): void {
 export function ensureGlewlwyd(): void {
   ensureAptPackage('glewlwyd', '/usr/bin/glewlwyd', 'Glewlwyd (the second OpenID provider)');
 }
+
+/**
+ * The BFF's Redis store tests and the many-node browser tests start their own redis-server on 127.0.0.1:
+ * Debian's. Installing it starts the system service; it is stopped again, the tests need none running.
+ */
+export function ensureRedis(): void {
+  if (existsSync('/usr/bin/redis-server')) return;
+  ensureAptPackage('redis-server', '/usr/bin/redis-server', 'Redis (redis-server, for the BFF store tests)');
+  try {
+    execFileSync('service', ['redis-server', 'stop'], { stdio: 'ignore' });
+  } catch {
+    // No service manager in this container: nothing was started.
+  }
+}

@@ -1,7 +1,7 @@
 // npm test: every test — core unit tests, Angular unit tests, size budgets, browser tests in Chromium — then one
 // closing line with the totals of all runners: "N passed, N failed". A skipped test counts as failed.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { ensureChromium, ensureGlewlwyd } from './ensure-apt.ts';
+import { ensureChromium, ensureGlewlwyd, ensureRedis } from './ensure-apt.ts';
 import { run } from './run.ts';
 
 const results = '.test-results';
@@ -53,6 +53,7 @@ async function suite(name: string, command: string, args: string[], totals: () =
 
 ensureChromium();
 ensureGlewlwyd();
+ensureRedis();
 console.log('━━ build ━━');
 await run('npm', ['run', 'build']);
 
@@ -88,6 +89,15 @@ await suite(
 // One check per budget: a change that grows the bundle past it fails here (bench/size-budget.ts).
 await suite('size budgets', process.execPath, ['bench/size-budget.ts', '--json', `${results}/size.json`], () =>
   budgetTotals(`${results}/size.json`),
+);
+// The packages as published: npm pack of each, installed into the app in tests/pack-fixture, built with the
+// Angular CLI and opened in Chromium, and @latchkey/bff imported from its tarball (e2e/pack).
+await suite(
+  'packages (npm pack)',
+  'npx',
+  ['playwright', 'test', '--forbid-only', '--config', 'pack/playwright.config.ts'],
+  () => playwrightTotals(`${results}/pack.json`),
+  { cwd: 'e2e' },
 );
 // --forbid-only: a stray test.only would filter out every other test without reporting them skipped.
 await suite('browser (playwright)', 'npx', ['playwright', 'test', '--forbid-only'], () => playwrightTotals(`${results}/e2e.json`), {

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { Metafile } from 'esbuild';
 import { run } from '../../scripts/run.ts';
-import { initialChunks } from '../chunks.ts';
+import { initialChunks, reachableChunks } from '../chunks.ts';
+import { modulesMatching, NOT_IN_BFF_MODE, type ModuleRule } from './excluded-modules.ts';
 
 /** One app of the size benchmark: the same app, wired to one library (or to none, the baseline). */
 export interface SizeApp {
@@ -12,11 +13,20 @@ export interface SizeApp {
   readonly authFile: string;
   /** What a reader comparing the sizes should know: what the app had to write, what the library leaves out. */
   readonly note?: string;
+  /** Modules the app's bundle must not contain: the bench fails if a chunk the app can load has one. */
+  readonly excludes?: readonly ModuleRule[];
 }
 
 export const sizeApps: readonly SizeApp[] = [
   { name: 'baseline', authFile: 'auth.ts' },
   { name: 'latchkey', authFile: 'auth-latchkey.ts' },
+  // BFF mode: the app's server holds the tokens (@latchkey/bff); the browser side has no protocol code.
+  {
+    name: 'latchkey-bff',
+    authFile: 'auth-latchkey-bff.ts',
+    note: 'BFF mode: the sign-in protocol runs on the app’s server',
+    excludes: NOT_IN_BFF_MODE,
+  },
   { name: 'auth0-angular', authFile: 'auth-auth0-angular.ts' },
   { name: 'angular-auth-oidc-client', authFile: 'auth-angular-auth-oidc-client.ts' },
   // Both smaller ones trust TLS for the ID token (OIDC Core §3.1.3.7 allows it); Latchkey checks its signature.
@@ -37,9 +47,18 @@ export interface JsBytes {
   readonly brotliBytes: number;
 }
 
-/** One built app. Its own `rawBytes`, `gzipBytes` and `brotliBytes`: all JavaScript the build emits, lazy chunks too. */
+/**
+ * One built app. Its own `rawBytes`, `gzipBytes` and `brotliBytes`: all JavaScript the app can load, lazy
+ * chunks too; not a chunk the build emits for an `import()` that tree-shaking removed (`unreachable`).
+ */
 export interface AppSize extends JsBytes {
   readonly name: string;
+  /** Emitted chunks no code of the app imports, statically or with `import()`: never downloaded, not counted. */
+  readonly unreachable: JsBytes & { readonly files: number };
+  /** Every module (metafile input path) in a chunk the app can load. */
+  readonly modules: readonly string[];
+  /** The labels of the app's `excludes`, when the bench checked that none of them is in a chunk it can load. */
+  readonly excluded?: readonly string[];
   /** The JavaScript a first page load downloads: the entry scripts and the chunks they import statically. */
   readonly initial: JsBytes;
   /** How many of the emitted JavaScript files are lazy (loaded through `import()` on first use). */
@@ -132,9 +151,11 @@ export function scriptsOf(html: string): { entries: string[]; preloads: string[]
  * Measures one built app. Initial JS: the entry scripts index.html loads (its `<script type="module">`),
  * plus every chunk they import statically, transitively, read from Angular's build stats (the esbuild
  * metafile, `statsJson`), not from index.html's `<link rel="modulepreload">` links, as the CLI writes at
- * most 10 of those; they are only checked to be initial chunks. Total: every emitted JS file.
+ * most 10 of those; they are only checked to be initial chunks. Total: every JS file the app can load,
+ * through static imports and `import()`, transitively. With `excludes`, it throws if one of those files
+ * holds a module a rule matches.
  */
-export async function measureApp(out: string, name: string): Promise<AppSize> {
+export async function measureApp(out: string, name: string, excludes?: readonly ModuleRule[]): Promise<AppSize> {
   const metafile = JSON.parse(await readFile(`${out}/browser-stats.json`, 'utf8')) as Metafile;
   const { entries, preloads } = scriptsOf(await readFile(`${out}/browser/index.html`, 'utf8'));
   if (entries.length === 0) throw new Error(`bench: ${out}/browser/index.html loads no module script`);
@@ -142,8 +163,10 @@ export async function measureApp(out: string, name: string): Promise<AppSize> {
   const initialFiles = initialChunks(metafile, entries);
   const notInitial = preloads.filter((file) => !initialFiles.has(file));
   if (notInitial.length > 0) throw new Error(`bench: ${name}: index.html preloads ${notInitial.join(', ')}, not an initial chunk`);
+  const reachableFiles = reachableChunks(metafile, entries);
   const total = { rawBytes: 0, gzipBytes: 0, brotliBytes: 0 };
   const initial = { rawBytes: 0, gzipBytes: 0, brotliBytes: 0 };
+  const unreachable = { rawBytes: 0, gzipBytes: 0, brotliBytes: 0, files: 0 };
   const files: string[] = [];
   for (const file of (await readdir(`${out}/browser`)).filter((f) => f.endsWith('.js'))) {
     const code = await readFile(`${out}/browser/${file}`);
@@ -152,22 +175,31 @@ export async function measureApp(out: string, name: string): Promise<AppSize> {
       gzipBytes: gzipSync(code, { level: 9 }).length,
       brotliBytes: brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
     };
+    if (!reachableFiles.has(file)) {
+      unreachable.files++;
+      // No chunk the app loads may name it: the metafile's import graph would then be wrong.
+      for (const other of reachableFiles)
+        if ((await readFile(`${out}/browser/${other}`, 'utf8')).includes(file))
+          throw new Error(`bench: ${name}: ${other} names ${file}, which the metafile says nothing imports`);
+    }
     const isInitial = initialFiles.has(file);
-    for (const sums of isInitial ? [total, initial] : [total]) {
+    for (const sums of isInitial ? [total, initial] : reachableFiles.has(file) ? [total] : [unreachable]) {
       sums.rawBytes += bytes.rawBytes;
       sums.gzipBytes += bytes.gzipBytes;
       sums.brotliBytes += bytes.brotliBytes;
     }
-    files.push(file);
+    if (reachableFiles.has(file)) files.push(file);
   }
   const missing = [...initialFiles].filter((file) => !files.includes(file));
   if (missing.length > 0) throw new Error(`bench: ${name}: initial chunks ${missing.join(', ')} not in ${out}/browser`);
   const byPackage: Record<string, number> = {};
   const lazyByPackage: Record<string, number> = {};
   const latchkeyFiles: Record<string, number> = {};
+  const modules = new Set<string>();
   for (const [file, output] of Object.entries(metafile.outputs)) {
-    if (!file.endsWith('.js')) continue;
+    if (!file.endsWith('.js') || !reachableFiles.has(file)) continue;
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      modules.add(input);
       const pkg = packageOf(input);
       byPackage[pkg] = (byPackage[pkg] ?? 0) + bytesInOutput;
       if (!initialFiles.has(file)) lazyByPackage[pkg] = (lazyByPackage[pkg] ?? 0) + bytesInOutput;
@@ -178,7 +210,35 @@ export async function measureApp(out: string, name: string): Promise<AppSize> {
       }
     }
   }
-  return { name, ...total, initial, lazyFiles: files.length - initialFiles.size, byPackage, lazyByPackage, latchkeyFiles };
+  if (excludes) {
+    const found = [...modulesMatching(modules, excludes)].filter(([, matched]) => matched.length > 0);
+    if (found.length > 0)
+      throw new Error(
+        `bench: ${name}'s bundle must not contain ${found.map(([label]) => label).join(', ')}, and it does (${found.flatMap(([, matched]) => matched).join(', ')})`,
+      );
+  }
+  return {
+    name,
+    ...total,
+    initial,
+    unreachable,
+    lazyFiles: files.length - initialFiles.size,
+    byPackage,
+    lazyByPackage,
+    latchkeyFiles,
+    modules: [...modules],
+    ...(excludes && { excluded: excludes.map((rule) => rule.label) }),
+  };
+}
+
+/**
+ * The control of an `excludes` check: each rule must match a module of the browser-mode app built in the
+ * same run, or a clean result could only mean the rule matches no path at all.
+ */
+function assertRulesMatch(rules: readonly ModuleRule[], control: AppSize, app: string): void {
+  const unmatched = [...modulesMatching(control.modules, rules)].filter(([, matched]) => matched.length === 0).map(([label]) => label);
+  if (unmatched.length > 0)
+    throw new Error(`bench: ${app}'s check is blind: ${unmatched.join(', ')} match no module of the ${control.name} app either`);
 }
 
 /**
@@ -193,8 +253,11 @@ export async function runBundleSize(workDir: string, only?: readonly string[]): 
     console.log(`bench: ng build ${app.name}`);
     // Not through npx: inside a workspace, npx runs from the workspace's folder, not from `dir`.
     await run(process.execPath, [ngCli, 'build', app.name], { cwd: dir, env: { ...process.env, NG_CLI_ANALYTICS: 'false' } });
-    sizes.push(await measureApp(`${dir}/dist/${app.name}`, app.name));
+    sizes.push(await measureApp(`${dir}/dist/${app.name}`, app.name, app.excludes));
   }
+  const control = sizes.find((s) => s.name === 'latchkey');
+  for (const app of sizeApps)
+    if (app.excludes && control && sizes.some((s) => s.name === app.name)) assertRulesMatch(app.excludes, control, app.name);
   return sizes;
 }
 
@@ -205,10 +268,14 @@ if (import.meta.main) {
   const sizes = await runBundleSize(fileURLToPath(new URL('../.work', import.meta.url)), only.length > 0 ? only : undefined);
   const baseline = sizes[0] as AppSize;
   const kB = (bytes: number) => `${(bytes / 1000).toFixed(2)} kB`;
-  for (const s of sizes)
+  for (const s of sizes) {
     console.log(
       s === baseline
         ? `${s.name}: all JS ${kB(s.gzipBytes)} gzip, initial ${kB(s.initial.gzipBytes)}`
         : `${s.name}: added ${kB(s.gzipBytes - baseline.gzipBytes)} gzip in all, ${kB(s.initial.gzipBytes - baseline.initial.gzipBytes)} initial (${s.lazyFiles} lazy chunk${s.lazyFiles === 1 ? '' : 's'})`,
     );
+    if (s.unreachable.files > 0)
+      console.log(`  and ${s.unreachable.files} chunk(s) no code loads, ${kB(s.unreachable.gzipBytes)} gzip (not counted)`);
+    if (s.excluded) console.log(`  metafile: none of ${s.excluded.join(', ')}`);
+  }
 }

@@ -1,5 +1,5 @@
 // The misbehaving provider's cases: one issuer path each (`http://127.0.0.1:PORT/<name>`), each a small
-// piece of data saying what the provider breaks and what Latchkey must do about it (SECURITY.md).
+// piece of data saying what the provider breaks and what Latchkey must do about it (docs/security.md).
 // Read by the provider (`hostile-provider.ts`) and by the runner (`e2e/tests/hostile.spec.ts`).
 import type { LatchkeyErrorCode } from '../../packages/core/src/errors.ts';
 import type { SecurityRowId } from './security-rows.ts';
@@ -99,7 +99,7 @@ export type Outcome =
   | { readonly signedIn: true }
   /** A `LatchkeyError` with this code on screen, Log In, no token anywhere, nothing requested after. */
   | { readonly refused: LatchkeyErrorCode; readonly at: RefusalStage }
-  /** SECURITY.md allows either ("reject or try each"), never a crash. */
+  /** docs/security.md allows either ("reject or try each"), never a crash. */
   | { readonly refusedOrSignedIn: LatchkeyErrorCode }
   /** A refresh failed: the error is shown, the session lasts until its end, retried only if `retried`. */
   | { readonly keptUntilEnd: LatchkeyErrorCode; readonly retried: boolean };
@@ -107,7 +107,7 @@ export type Outcome =
 export interface HostileCase {
   /** The issuer path, and the first words of the test's name. */
   readonly name: string;
-  /** The SECURITY.md rows this case covers. */
+  /** The rows of docs/security.md this case covers. */
   readonly rows: readonly SecurityRowId[];
   /** What the provider does, in a few words. */
   readonly does: string;

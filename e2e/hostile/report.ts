@@ -1,5 +1,5 @@
-// Writes docs/security.md: every SECURITY.md case, the tests that cover it and their result in the last
-// run, from the Playwright and Vitest JSON reports that `npm test` leaves in .test-results/.
+// Writes docs/security.md: every case of the security table (security-rows.ts), the tests that cover it and
+// their result in the last run, from the Playwright and Vitest JSON reports that `npm test` leaves in .test-results/.
 //
 //   node e2e/hostile/report.ts [--e2e FILE] [--core FILE] [--out FILE] [--json FILE]
 //
@@ -12,11 +12,11 @@ import { sections, securityRows, type SecurityRow } from './security-rows.ts';
 
 const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
-/** One test's result, named as SECURITY.md rows name it: `e2e:` or `core:` + file › describe › title. */
+/** One test's result, named as the rows of docs/security.md name it: `e2e:` or `core:` + file › describe › title. */
 export interface TestResult {
   readonly name: string;
   readonly status: 'passed' | 'failed' | 'skipped';
-  /** The SECURITY.md rows its annotations name. */
+  /** The rows of docs/security.md its annotations name. */
   readonly rows: readonly string[];
 }
 

@@ -1,5 +1,5 @@
-// Every row of SECURITY.md ("What Latchkey must refuse, and what it must survive"), and the tests that
-// cover it. The browser tests written for a row say so with an annotation (`{ type: 'security',
+// Every row of the security table, docs/security.md ("What Latchkey must refuse, and what it must survive"),
+// and the tests that cover it. The browser tests written for a row say so with an annotation (`{ type: 'security',
 // description: <row id> }`, see `securityRow()`); tests written before this table, and the core's unit
 // tests, are named here. `report.ts` turns this into docs/security.md with each test's last result.
 
@@ -8,9 +8,9 @@ export const sections = ['Hostile provider', 'Client-side rules', 'Robustness', 
 export interface SecurityRow {
   readonly id: string;
   readonly section: (typeof sections)[number];
-  /** The case, as SECURITY.md names it. */
+  /** The case, as docs/security.md names it. */
   readonly case: string;
-  /** What Latchkey does, as SECURITY.md says it. */
+  /** What Latchkey does, as docs/security.md says it. */
   readonly we: string;
   /**
    * Tests that cover the row without an annotation, as `e2e:`, `core:` or `bff:` + file › describe › title,
@@ -28,6 +28,7 @@ const bffCsrf = 'bff:csrf.spec.ts › CSRF: the custom header, and Origin and Se
 const bffCors = 'bff:csrf.spec.ts › cross-origin read: no CORS grant on any answer › ';
 const bffRedirect = 'bff:sign-in.spec.ts › open redirect: returnTo stays on the app › ';
 const bffSsrf = 'bff:proxy.spec.ts › SSRF: only the allowlisted upstream, under its base path › ';
+const bffBcl = 'bff:backchannel-logout.spec.ts › back-channel logout token: refused with 400, no session ended › ';
 const bffHygiene = "bff:proxy.spec.ts › header hygiene: the upstream gets the session's token and nothing of the browser's credentials › ";
 
 export const securityRows = [
@@ -283,7 +284,7 @@ export const securityRows = [
     we: 'no authenticated page is shown from the history cache',
     alsoCoveredBy: [`${engine}the back button after logout shows no signed-in page`],
   },
-  // ---- BFF mode (the rows one node can prove; back-channel logout and the many-node rows come with the Redis store) ----
+  // ---- BFF mode (one node: bff.spec.ts and @latchkey/bff's tests; many nodes on Redis: bff-nodes.spec.ts) ----
   {
     id: 'bff-token-exposure',
     section: 'BFF mode',
@@ -371,6 +372,24 @@ export const securityRows = [
     ],
   },
   {
+    id: 'bff-backchannel-logout',
+    section: 'BFF mode',
+    case: 'back-channel logout token',
+    we: "bad signature, wrong `iss`/`aud`, no `events` claim, a `nonce`, an old `iat`, a replayed `jti`, neither `sid` nor `sub`: 400, no session ended; a valid one ends that `sid`'s (or `sub`'s) sessions and tells their open tabs (on every node: with the Redis store)",
+    alsoCoveredBy: [
+      `${bffBcl}refuses a bad signature (another key, the same kid)`,
+      `${bffBcl}refuses a wrong iss`,
+      `${bffBcl}refuses a wrong aud`,
+      `${bffBcl}refuses no events claim`,
+      `${bffBcl}refuses a nonce`,
+      `${bffBcl}refuses an old iat`,
+      `${bffBcl}refuses neither sid nor sub`,
+      'bff:backchannel-logout.spec.ts › back-channel logout: a valid logout token › is used once: the same jti again is refused with 400',
+      "bff:backchannel-logout.spec.ts › back-channel logout: a valid logout token › ends that sid's session and tells its open event stream",
+      "bff:backchannel-logout.spec.ts › back-channel logout: a valid logout token › ends every session of a sub when the token has no sid, and no one else's",
+    ],
+  },
+  {
     id: 'bff-timeouts',
     section: 'BFF mode',
     case: 'idle / absolute timeout',
@@ -381,11 +400,35 @@ export const securityRows = [
       'bff:proxy.spec.ts › refresh when due: once, however many calls need it › ends the session with 401 when the provider refuses the refresh (the grant was revoked)',
     ],
   },
+  {
+    id: 'bff-redis-down',
+    section: 'BFF mode',
+    case: 'Redis down',
+    we: 'the store is unreachable: coded 503 within a second, no crash, no hang, no silent sign-out; recovers when Redis returns',
+    alsoCoveredBy: [
+      'bff:redis-store.spec.ts › redisStore while Redis is down › rejects every call within a second while Redis is down, and works again on its own once it is back',
+    ],
+  },
+  {
+    id: 'bff-node-killed',
+    section: 'BFF mode',
+    case: 'node killed',
+    we: 'a BFF node dies mid-traffic: no session lost; the other nodes serve every session',
+  },
+  {
+    id: 'bff-refresh-race',
+    section: 'BFF mode',
+    case: 'refresh race between nodes',
+    we: 'requests for one session hit several nodes as its token is due: exactly one refresh request per rotation; no revoked grant',
+    alsoCoveredBy: [
+      'bff:redis-store.spec.ts › redisStore › lets one of two nodes racing for the lock write, once: a stale version or an expired lock writes nothing',
+    ],
+  },
 ] as const satisfies readonly SecurityRow[];
 
 export type SecurityRowId = (typeof securityRows)[number]['id'];
 
-/** The annotation that ties a browser test to a SECURITY.md row. */
+/** The annotation that ties a browser test to a row of docs/security.md. */
 export function securityRow(id: SecurityRowId): { type: 'security'; description: SecurityRowId } {
   return { type: 'security', description: id };
 }

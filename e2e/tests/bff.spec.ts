@@ -4,7 +4,7 @@
 import { DatabaseSync } from 'node:sqlite';
 import type { BrowserContext, Page, Request } from '@playwright/test';
 import { startBffDemo, type BffDemo } from './bff-demo.ts';
-import { expect, JWT_PATTERN, test } from './fixtures.ts';
+import { expect, JWT_PATTERN, test, logInButton, logOutButton } from './fixtures.ts';
 import { securityRow } from '../hostile/security-rows.ts';
 import { bffDemoOrigin, bffIdpIssuer } from './stack.ts';
 
@@ -19,8 +19,8 @@ test.afterAll(async () => {
   await demo?.stop();
 });
 
-const logIn = (page: Page) => page.getByRole('button', { name: 'Log In', exact: true });
-const logOut = (page: Page) => page.getByRole('button', { name: 'Log Out', exact: true });
+const logIn = logInButton;
+const logOut = logOutButton;
 
 /** Signs in through the BFF: Log In → the provider (127.0.0.1) → the BFF's callback → back on the page. */
 async function signIn(page: Page, username = 'alice'): Promise<void> {
@@ -77,7 +77,8 @@ test.describe('BFF mode', () => {
       await logOut(page).click();
       await expect(logIn(page)).toBeVisible();
       await page.waitForURL((url) => url.origin === bffDemoOrigin);
-      expect(await sessionCookie(context)).toBeUndefined();
+      // Cleared by the logout's answer (the event stream may tell the page of the end a moment before).
+      await expect.poll(() => sessionCookie(context)).toBeUndefined();
       await signIn(page);
       await expect(page.getByText('Signed in as Alice Liddell')).toBeVisible();
     },
@@ -217,6 +218,30 @@ test.describe('BFF mode', () => {
     await Promise.all(tabs.slice(0, 7).map((tab) => expect(logIn(tab)).toBeVisible({ timeout: 1000 })));
     expect(Date.now() - started).toBeLessThan(1500);
   });
+
+  test(
+    "signing out at the provider (another app, another tab) ends the demo's session: every open tab shows Log In within a second",
+    { annotation: [securityRow('bff-backchannel-logout')] },
+    async ({ context }) => {
+      const first = await context.newPage();
+      await first.goto('/');
+      await signIn(first);
+      const second = await context.newPage();
+      await second.goto('/api');
+      await expect(logOut(second)).toBeVisible();
+      // Another app's logout at the provider: its end-session page, which ends the provider's session.
+      const elsewhere = await context.newPage();
+      await elsewhere.goto(`${bffIdpIssuer}/session/end`);
+      await expect(elsewhere.getByRole('heading', { name: 'Signed out' })).toBeVisible();
+      const started = Date.now();
+      await Promise.all([first, second].map((tab) => expect(logIn(tab)).toBeVisible({ timeout: 1500 })));
+      expect(Date.now() - started).toBeLessThan(1500);
+      const status = await first.evaluate(
+        async () => (await (await fetch('/bff/session', { headers: { 'X-Latchkey-CSRF': '1' } })).json()).status,
+      );
+      expect(status).toBe('anonymous');
+    },
+  );
 
   test('the first server-rendered page after sign-in, and any later one, already shows Log Out and the name', async ({ page }) => {
     await page.goto('/');

@@ -1,4 +1,4 @@
-// SECURITY.md's client-side rules, checked in Chromium against an honest provider of the hostile
+// docs/security.md's client-side rules, checked in Chromium against an honest provider of the hostile
 // server (one per test, so the recorded requests are this test's alone).
 import { createHash } from 'node:crypto';
 import type { Page } from '@playwright/test';

@@ -36,6 +36,11 @@ export const test = base.extend<Fixtures>({
 });
 export { expect };
 
+/** The demo's Log In button (the navbar's, when signed out). */
+export const logInButton = (page: Page) => page.getByRole('button', { name: 'Log In', exact: true });
+/** The demo's Log Out button (the navbar's, when signed in). */
+export const logOutButton = (page: Page) => page.getByRole('button', { name: 'Log Out', exact: true });
+
 /**
  * Opens `count` tabs of the demo in one browser: signs in in the first, and waits until every other
  * tab shows the shared session (Log Out).

@@ -1,5 +1,5 @@
 // Every case of the misbehaving provider (e2e/hostile/cases.ts) against the real demo in Chromium:
-// Log In, and the outcome SECURITY.md asks for. A refusal is the specific LatchkeyError code on screen,
+// Log In, and the outcome docs/security.md's table asks for. A refusal is the specific LatchkeyError code on screen,
 // Log In, no token in any storage, the DOM or the console, and no request after the bad response.
 import type { Page } from '@playwright/test';
 import { cases, SHORT_TTL_SECONDS, USER, type HostileCase, type Outcome, type RefusalStage } from '../hostile/cases.ts';

@@ -20,6 +20,15 @@ export const ports = {
   /** Served as 127.0.0.1, so the provider is another *site* than the demo on localhost (SameSite counts sites). */
   bffIdp: 4414 + offset,
   bffApi: 4331 + offset,
+  /**
+   * Many BFF nodes (bff-nodes.spec.ts): a load balancer on the app's origin, three demo nodes on one Redis
+   * (a free port of its own), their own provider (as 127.0.0.1, tokens of `bffNodesTtlSeconds`) and API.
+   */
+  bffNodesLb: 4230 + offset,
+  bffNodes: [4231 + offset, 4232 + offset, 4233 + offset],
+  bffNodesIdp: 4415 + offset,
+  bffNodesApi: 4332 + offset,
+  bffNodesTtlSeconds: 15,
 } as const;
 
 export const demoOrigin = `http://localhost:${ports.demo}`;
@@ -33,3 +42,7 @@ export const glewlwydIssuer = `${glewlwydOrigin}/api/oidc`;
 export const bffDemoOrigin = `http://localhost:${ports.bffDemo}`;
 export const bffIdpIssuer = `http://127.0.0.1:${ports.bffIdp}`;
 export const bffApiOrigin = `http://localhost:${ports.bffApi}`;
+
+export const bffNodesOrigin = `http://localhost:${ports.bffNodesLb}`;
+export const bffNodesIdpIssuer = `http://127.0.0.1:${ports.bffNodesIdp}`;
+export const bffNodesApiOrigin = `http://localhost:${ports.bffNodesApi}`;

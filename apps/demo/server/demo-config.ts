@@ -1,4 +1,15 @@
-import { createBff, defaultSqlitePath, memoryStore, sqliteStore, type Bff, type BffOptions, type ServerSessionStore } from '@latchkey/bff';
+import {
+  createBff,
+  defaultSqlitePath,
+  memoryStore,
+  redisHub,
+  redisStore,
+  sqliteStore,
+  type Bff,
+  type BffOptions,
+  type ServerSessionStore,
+  type SessionHub,
+} from '@latchkey/bff';
 
 /** `LATCHKEY_MODE`: `browser` (the default: the page is the OAuth client) or `bff` (the demo's server is). */
 export type DemoMode = 'browser' | 'bff';
@@ -73,14 +84,17 @@ function seconds(env: NodeJS.ProcessEnv, name: string): number | undefined {
 
 /**
  * `LATCHKEY_SESSION_STORE`: `sqlite` (the default, at `LATCHKEY_SESSION_DB` or the user's state
- * directory), `sqlite:<path>`, or `memory` (gone with the process).
+ * directory), `sqlite:<path>`, `memory` (gone with the process), or `redis://host:port` — the store and
+ * the event hub of many nodes.
  */
-export function sessionStoreFromEnv(env: NodeJS.ProcessEnv): ServerSessionStore {
+export function sessionStoreFromEnv(env: NodeJS.ProcessEnv): { store: ServerSessionStore; hub?: SessionHub } {
   const spec = env['LATCHKEY_SESSION_STORE'] || 'sqlite';
-  if (spec === 'memory') return memoryStore();
-  if (spec === 'sqlite') return sqliteStore({ path: env['LATCHKEY_SESSION_DB'] || defaultSqlitePath(env) });
-  if (spec.startsWith('sqlite:')) return sqliteStore({ path: spec.slice('sqlite:'.length) });
-  throw new Error(`demo: LATCHKEY_SESSION_STORE must be "sqlite", "sqlite:<path>" or "memory", got "${spec}"`);
+  if (spec === 'memory') return { store: memoryStore() };
+  if (spec === 'sqlite') return { store: sqliteStore({ path: env['LATCHKEY_SESSION_DB'] || defaultSqlitePath(env) }) };
+  if (spec.startsWith('sqlite:')) return { store: sqliteStore({ path: spec.slice('sqlite:'.length) }) };
+  if (spec.startsWith('redis://') || spec.startsWith('rediss://'))
+    return { store: redisStore({ url: spec }), hub: redisHub({ url: spec }) };
+  throw new Error(`demo: LATCHKEY_SESSION_STORE must be "sqlite", "sqlite:<path>", "memory" or "redis://host:port", got "${spec}"`);
 }
 
 /** The demo's BFF: the demo's server as the confidential client, its API behind the proxy as `demo`. */
@@ -100,7 +114,7 @@ export function demoBff(env: NodeJS.ProcessEnv, config: DemoConfig, appOrigin: s
     ...(idleTimeoutMs && { idleTimeoutMs }),
     ...(absoluteTimeoutMs && { absoluteTimeoutMs }),
     upstreams: { demo: { url: env['LATCHKEY_API'] || 'http://localhost:4300' } },
-    store: sessionStoreFromEnv(env),
+    ...sessionStoreFromEnv(env),
   };
   return createBff(options);
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
-import { errors, Provider, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { errors, Provider, type ClientMetadata, type Configuration, type JWK, type KoaContextWithOIDC } from 'oidc-provider';
 import { authenticate, findAccount } from './accounts.ts';
 import { errorPage, loginPage, logoutPage, signedOutPage, signOutErrorPage } from './pages.ts';
 
@@ -15,6 +15,18 @@ export interface IdpOptions {
   readonly issuerHost?: string;
   /** The BFF client's secret (`client_secret_basic`). */
   readonly bffClientSecret: string;
+  /**
+   * The public key of a second BFF client, `latchkey-bff-jwt`, that authenticates with `private_key_jwt`
+   * (RFC 7523) instead of a secret; without it, that client is not registered.
+   */
+  readonly bffPublicJwk?: Record<string, unknown>;
+  /**
+   * Tests only: `GET /__test/grants` answers how many refresh-token grants each client made, and how many
+   * the provider refused (a reused rotated token among them), so a test can count refreshes per rotation.
+   */
+  readonly testCounters?: boolean;
+  /** The provider's signing key (a private JWK); generated at start-up when not given. Tests sign with it. */
+  readonly signingJwk?: Record<string, unknown>;
   /** ID and access token lifetime. */
   readonly tokenTtlSeconds: number;
   readonly refreshTtlSeconds: number;
@@ -35,8 +47,10 @@ export const DEMO_CLIENT_ID = 'latchkey-demo';
 export const BFF_CLIENT_ID = 'latchkey-bff';
 /** The BFF client's secret when `IDP_BFF_CLIENT_SECRET` is not set: for development only. */
 export const DEV_BFF_CLIENT_SECRET = 'latchkey-bff-development-secret';
+/** The BFF client that signs a `private_key_jwt` assertion (registered when `bffPublicJwk` is given). */
+export const BFF_JWT_CLIENT_ID = 'latchkey-bff-jwt';
 // First-party clients: consent is implicit, `offline_access` included.
-const FIRST_PARTY = new Set([DEMO_CLIENT_ID, BFF_CLIENT_ID]);
+const FIRST_PARTY = new Set([DEMO_CLIENT_ID, BFF_CLIENT_ID, BFF_JWT_CLIENT_ID]);
 const DEMO_SCOPE = 'openid profile email offline_access';
 
 /**
@@ -45,9 +59,27 @@ const DEMO_SCOPE = 'openid profile email offline_access';
  */
 export async function startIdp(options: IdpOptions): Promise<Idp> {
   const issuer = `http://${options.issuerHost ?? 'localhost'}:${options.port}`;
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  const signingKey = { ...(await exportJWK(privateKey)), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
+  const signingKey =
+    (options.signingJwk as JWK | undefined) ??
+    ({
+      ...(await exportJWK((await generateKeyPair('RS256', { extractable: true })).privateKey)),
+      kid: randomBytes(8).toString('hex'),
+      alg: 'RS256',
+      use: 'sig',
+    } as JWK);
 
+  const bffClient: Omit<ClientMetadata, 'client_id'> = {
+    application_type: 'web',
+    redirect_uris: [`${options.demoOrigin}/bff/callback`],
+    post_logout_redirect_uris: [`${options.demoOrigin}/`],
+    // OpenID Connect Back-Channel Logout 1.0: the provider tells the BFF when a session ends there. Server
+    // to server, to 127.0.0.1, where the demo listens: Node's fetch may resolve `localhost` to ::1 first.
+    backchannel_logout_uri: `${loopback(options.demoOrigin)}/bff/backchannel-logout`,
+    backchannel_logout_session_required: true,
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    scope: DEMO_SCOPE,
+  };
   const configuration: Configuration = {
     clients: [
       {
@@ -62,22 +94,31 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
         scope: DEMO_SCOPE,
       },
       {
+        ...bffClient,
         client_id: BFF_CLIENT_ID,
         client_secret: options.bffClientSecret,
         client_name: 'Latchkey demo (BFF mode)',
         token_endpoint_auth_method: 'client_secret_basic',
-        application_type: 'web',
-        redirect_uris: [`${options.demoOrigin}/bff/callback`],
-        post_logout_redirect_uris: [`${options.demoOrigin}/`],
-        // OpenID Connect Back-Channel Logout 1.0: the provider tells the BFF when a session ends there.
-        backchannel_logout_uri: `${options.demoOrigin}/bff/backchannel-logout`,
-        backchannel_logout_session_required: true,
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        scope: DEMO_SCOPE,
       },
+      ...(options.bffPublicJwk
+        ? [
+            {
+              ...bffClient,
+              client_id: BFF_JWT_CLIENT_ID,
+              client_name: 'Latchkey demo (BFF mode, private_key_jwt)',
+              token_endpoint_auth_method: 'private_key_jwt' as const,
+              jwks: { keys: [options.bffPublicJwk as JWK] },
+            },
+          ]
+        : []),
     ],
     jwks: { keys: [signingKey] },
+    // The dev provider's back-channel logout goes to the demo on 127.0.0.1. oidc-provider's own transport
+    // refuses special-use addresses (its SSRF guard, right for a hosted provider); development only.
+    fetch: (url, init) => {
+      const { dispatcher: _ssrfGuard, ...rest } = init as RequestInit & { dispatcher?: unknown };
+      return globalThis.fetch(url, rest);
+    },
     cookies: { keys: [randomBytes(32).toString('hex')] },
     claims: {
       openid: ['sub'],
@@ -121,6 +162,10 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
       },
     },
     pkce: { required: () => true },
+    // Every refresh rotates the refresh token, for the BFF's confidential clients too (oidc-provider's
+    // default rotates a confidential client's only past 70 % of its lifetime), as hosted providers with
+    // rotation on do; reusing a rotated one revokes the grant. The tests prove one refresh per rotation.
+    rotateRefreshToken: true,
     responseTypes: ['code'],
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     clientBasedCORS: (_ctx, origin, client) => (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
@@ -153,9 +198,29 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
 
   const provider = new Provider(issuer, configuration);
   provider.use(implicitConsentForOfflineAccess);
+  // A back-channel logout the provider could not deliver (the BFF down or refusing): say so, it is the app's problem to see.
+  provider.on('backchannel.error', (_ctx, error, client) =>
+    console.error(
+      `idp: back-channel logout to ${client.clientId} failed: ${error instanceof Error ? error.message : String(error)}${(error as { cause?: { code?: string } }).cause?.code ? ` (${(error as { cause: { code: string } }).cause.code})` : ''}`,
+    ),
+  );
   const oidc = provider.callback();
+  const grants: Record<string, { refreshed: number; refused: number }> = {};
+  const countFor = (clientId: string | undefined) => (grants[clientId ?? '?'] ??= { refreshed: 0, refused: 0 });
+  if (options.testCounters) {
+    provider.on('grant.success', (ctx) => {
+      if (ctx.oidc.params?.['grant_type'] === 'refresh_token') countFor(ctx.oidc.client?.clientId).refreshed++;
+    });
+    provider.on('grant.error', (ctx) => {
+      if (ctx.oidc.params?.['grant_type'] === 'refresh_token') countFor(ctx.oidc.client?.clientId).refused++;
+    });
+  }
 
   const server = createServer((req, res) => {
+    if (options.testCounters && req.url === '/__test/grants') {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify(grants));
+      return;
+    }
     route(provider, req, res, oidc).catch((error: unknown) => {
       // oidc-provider's errors carry a status: an expired or replayed interaction (back button) is a 400.
       const status = (error as { statusCode?: number }).statusCode ?? 500;
@@ -177,6 +242,13 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** The origin with `localhost` as 127.0.0.1. */
+function loopback(origin: string): string {
+  const url = new URL(origin);
+  if (url.hostname === 'localhost') url.hostname = '127.0.0.1';
+  return url.origin;
 }
 
 /**

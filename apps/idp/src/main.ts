@@ -18,6 +18,7 @@ const idp = await startIdp({
   refreshTtlSeconds: intFromEnv('IDP_REFRESH_TTL_SECONDS', 86_400),
   demoOrigin: process.env['IDP_DEMO_ORIGIN'] ?? 'http://localhost:4200',
   issuerHost: process.env['IDP_ISSUER_HOST'] || 'localhost',
+  testCounters: process.env['IDP_TEST_COUNTERS'] === '1',
   bffClientSecret: process.env['IDP_BFF_CLIENT_SECRET'] || DEV_BFF_CLIENT_SECRET,
   resources: (process.env['IDP_RESOURCES'] ?? 'http://localhost:4300').split(/\s+/).filter(Boolean),
 });

@@ -19,10 +19,10 @@ import {
   type SessionState,
 } from '@latchkey/core';
 import {
-  LATCHKEY_IDLE_OPTIONS,
-  LATCHKEY_OPTIONS,
+  ɵLATCHKEY_IDLE_OPTIONS,
+  ɵLATCHKEY_OPTIONS,
   LATCHKEY_SESSION_FACTORY,
-  LATCHKEY_TOKEN_RULES,
+  ɵLATCHKEY_TOKEN_RULES,
   ɵLATCHKEY_SERVER_STATE,
   type LatchkeyAngularConfig,
   type LatchkeyConfigSource,
@@ -41,9 +41,9 @@ import { checkIdleOptions } from './idle-options';
  */
 @Injectable()
 export class Auth {
-  readonly #options = inject(LATCHKEY_OPTIONS);
+  readonly #options = inject(ɵLATCHKEY_OPTIONS);
   readonly #factory = inject(LATCHKEY_SESSION_FACTORY);
-  #idleOptions = inject(LATCHKEY_IDLE_OPTIONS);
+  #idleOptions = inject(ɵLATCHKEY_IDLE_OPTIONS);
   readonly #document = inject(DOCUMENT);
   readonly #pendingTasks = inject(PendingTasks);
   readonly #appRef = inject(ApplicationRef);
@@ -61,7 +61,7 @@ export class Auth {
   #markConfigured!: () => void;
   readonly #whenConfigured = new Promise<void>((resolve) => (this.#markConfigured = resolve));
   #idle: IdleMonitor | undefined;
-  #tokenRules: readonly TokenRule[] = inject(LATCHKEY_TOKEN_RULES);
+  #tokenRules: readonly TokenRule[] = inject(ɵLATCHKEY_TOKEN_RULES);
   /**
    * The sign-in this page load completed (the redirect back), replayed to `on('authenticated')`
    * handlers registered while the app starts: the event fired before they could subscribe.
@@ -201,7 +201,7 @@ export class Auth {
 
   /**
    * Sends the browser to the provider to sign in. Never rejects: a failure (provider unreachable,
-   * storage refused) is in {@link error}, and the user stays on the page.
+   * storage refused) is in {@link Auth.error}, and the user stays on the page.
    */
   async login(options?: LoginOptions): Promise<void> {
     try {
@@ -286,7 +286,7 @@ export class Auth {
     return this.#configured || this.#inLoader ? null : this.#whenConfigured;
   }
 
-  /** Dismisses the current {@link error}. */
+  /** Dismisses the current {@link Auth.error}. */
   clearError(): void {
     this.#session?.clearError();
   }

@@ -2,10 +2,10 @@ export { Auth } from './auth';
 export { authGuard } from './auth-guard';
 export { authInterceptor } from './auth-interceptor';
 export {
-  LATCHKEY_IDLE_OPTIONS,
-  LATCHKEY_OPTIONS,
   LATCHKEY_SESSION_FACTORY,
-  LATCHKEY_TOKEN_RULES,
+  ɵLATCHKEY_IDLE_OPTIONS,
+  ɵLATCHKEY_OPTIONS,
+  ɵLATCHKEY_TOKEN_RULES,
   type IdleTimeoutOptions,
   type LatchkeyAngularConfig,
   type LatchkeyConfigSource,

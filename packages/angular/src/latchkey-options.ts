@@ -20,8 +20,8 @@ export interface LatchkeyOptions {
   readonly overrides: Partial<LatchkeyConfig>;
 }
 
-/** The configuration source and the features' overrides, as given to {@link provideLatchkey}. */
-export const LATCHKEY_OPTIONS = new InjectionToken<LatchkeyOptions>(ngDevMode ? 'LATCHKEY_OPTIONS' : '');
+/** @internal The configuration source and the features' overrides, as given to {@link provideLatchkey}. */
+export const ɵLATCHKEY_OPTIONS = new InjectionToken<LatchkeyOptions>(ngDevMode ? 'ɵLATCHKEY_OPTIONS' : '');
 
 /**
  * Makes the session from the configuration: `createSession` from `@latchkey/core` in browser mode
@@ -46,7 +46,11 @@ export interface TokenRule {
   readonly pathPrefix: string;
 }
 
-export const LATCHKEY_TOKEN_RULES = new InjectionToken<readonly TokenRule[]>(ngDevMode ? 'LATCHKEY_TOKEN_RULES' : '', {
+/**
+ * @internal The origins from {@link withTokenFor}, checked there (https, or http on localhost):
+ * providing this token directly would skip that check.
+ */
+export const ɵLATCHKEY_TOKEN_RULES = new InjectionToken<readonly TokenRule[]>(ngDevMode ? 'ɵLATCHKEY_TOKEN_RULES' : '', {
   providedIn: 'root',
   factory: () => [],
 });
@@ -58,7 +62,8 @@ export interface IdleTimeoutOptions {
   readonly warnSeconds?: number;
 }
 
-export const LATCHKEY_IDLE_OPTIONS = new InjectionToken<IdleTimeoutOptions | null>(ngDevMode ? 'LATCHKEY_IDLE_OPTIONS' : '', {
+/** @internal The idle timeout from {@link withIdleTimeout}, already checked; `null` without one. */
+export const ɵLATCHKEY_IDLE_OPTIONS = new InjectionToken<IdleTimeoutOptions | null>(ngDevMode ? 'ɵLATCHKEY_IDLE_OPTIONS' : '', {
   providedIn: 'root',
   factory: () => null,
 });

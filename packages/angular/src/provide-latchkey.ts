@@ -2,10 +2,10 @@ import { makeEnvironmentProviders, provideAppInitializer, inject, type Environme
 import { createSession, LatchkeyConfigError, type LatchkeyConfig, type SessionStore } from '@latchkey/core';
 import { Auth } from './auth';
 import {
-  LATCHKEY_IDLE_OPTIONS,
-  LATCHKEY_OPTIONS,
   LATCHKEY_SESSION_FACTORY,
-  LATCHKEY_TOKEN_RULES,
+  ɵLATCHKEY_IDLE_OPTIONS,
+  ɵLATCHKEY_OPTIONS,
+  ɵLATCHKEY_TOKEN_RULES,
   type IdleTimeoutOptions,
   type LatchkeyConfigSource,
   type LatchkeyOptions,
@@ -22,9 +22,11 @@ export enum LatchkeyFeatureKind {
 
 /** A `withX()` feature for {@link provideLatchkey}. */
 export interface LatchkeyFeature<Kind extends LatchkeyFeatureKind = LatchkeyFeatureKind> {
+  /** @internal Which feature this is, so each is given once. */
   readonly ɵkind: Kind;
-  /** Configuration this feature sets, applied over the (possibly loaded) configuration. */
+  /** @internal Configuration this feature sets, applied over the (possibly loaded) configuration. */
   readonly ɵconfig: Partial<LatchkeyConfig>;
+  /** @internal The providers this feature adds. */
   readonly ɵproviders: Provider[];
 }
 
@@ -64,7 +66,7 @@ export function ɵprovideLatchkeyWith(
   }
   const overrides = Object.assign({}, ...features.map((f) => f.ɵconfig)) as Partial<LatchkeyConfig>;
   return makeEnvironmentProviders([
-    { provide: LATCHKEY_OPTIONS, useValue: { source: config, overrides } satisfies LatchkeyOptions },
+    { provide: ɵLATCHKEY_OPTIONS, useValue: { source: config, overrides } satisfies LatchkeyOptions },
     mode,
     Auth,
     provideAppInitializer(() => inject(Auth).ɵinit()),
@@ -95,7 +97,7 @@ export function withStore(
  */
 export function withTokenFor(origins: readonly string[]): LatchkeyFeature<LatchkeyFeatureKind.TokenFor> {
   const rules = parseTokenRules(origins);
-  return { ɵkind: LatchkeyFeatureKind.TokenFor, ɵconfig: {}, ɵproviders: [{ provide: LATCHKEY_TOKEN_RULES, useValue: rules }] };
+  return { ɵkind: LatchkeyFeatureKind.TokenFor, ɵconfig: {}, ɵproviders: [{ provide: ɵLATCHKEY_TOKEN_RULES, useValue: rules }] };
 }
 
 /**
@@ -106,7 +108,7 @@ export function withIdleTimeout(options: IdleTimeoutOptions): LatchkeyFeature<La
   return {
     ɵkind: LatchkeyFeatureKind.IdleTimeout,
     ɵconfig: {},
-    ɵproviders: [{ provide: LATCHKEY_IDLE_OPTIONS, useValue: checkIdleOptions(options) }],
+    ɵproviders: [{ provide: ɵLATCHKEY_IDLE_OPTIONS, useValue: checkIdleOptions(options) }],
   };
 }
 

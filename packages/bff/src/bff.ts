@@ -1,6 +1,7 @@
 import type { BffSessionBody } from '@latchkey/core/bff';
 import { clientSecretBasic, createProvider, privateKeyJwt, type Provider } from '@latchkey/core/protocol';
 import { readCookie, SESSION_COOKIE } from './cookies.ts';
+import { backchannelLogout } from './backchannel-logout.ts';
 import { events } from './events.ts';
 import { csrfFailure, describe, failure, json, orUnavailable } from './http.ts';
 import { memoryHub, type SessionHub } from './hub.ts';
@@ -23,7 +24,7 @@ export interface Bff {
    * activity. `undefined` when it cannot be known now (the store is down): render a placeholder.
    */
   sessionFor(request: Request): Promise<BffSessionBody | undefined>;
-  /** Stops timers and closes the store. */
+  /** Stops timers, and closes the store and the hub (those given in the options too). */
   close(): Promise<void>;
 }
 
@@ -54,7 +55,7 @@ export function createBff(input: BffOptions): Bff {
     clock,
   });
   const store: ServerSessionStore = input.store ?? sqliteStore({ path: defaultSqlitePath() });
-  const hub: SessionHub = memoryHub();
+  const hub: SessionHub = input.hub ?? memoryHub();
   const sessions = new ServerSessions(store, options, provider, hub, now);
   const context = { options, provider, store, sessions, hub, now, fetch: input.fetch ?? fetch };
   const base = options.basePath;
@@ -76,6 +77,13 @@ export function createBff(input: BffOptions): Bff {
     logout: { POST: guarded((request) => logout(request, context)) },
     'logout/end': { GET: (request) => logoutEnd(request, context) },
     events: { GET: guarded((request) => events(request, context), false) },
+    // From the provider, server to server: no browser, so no CSRF header and no Origin to check.
+    'backchannel-logout': {
+      POST: (
+        (route: Route) => (request: Request) =>
+          orUnavailable(() => route(request))
+      )(backchannelLogout(context)),
+    },
   };
 
   async function handle(request: Request): Promise<Response | undefined> {
@@ -108,6 +116,9 @@ export function createBff(input: BffOptions): Bff {
         return undefined;
       }
     },
-    close: () => store.close(),
+    async close() {
+      await (hub as SessionHub & { close?: () => Promise<void> }).close?.();
+      await store.close();
+    },
   };
 }

@@ -27,11 +27,26 @@ export async function events(request: Request, context: EventsContext): Promise<
       const send = (text: string) => {
         if (!closed) controller.enqueue(encoder.encode(text));
       };
-      const push = (body: BffSessionBody) => send(`event: ${BFF_SESSION_EVENT}\ndata: ${JSON.stringify(body)}\n\n`);
+      const push = (body: BffSessionBody) => {
+        lastSent = JSON.stringify(body.expiresAt);
+        send(`event: ${BFF_SESSION_EVENT}\ndata: ${JSON.stringify(body)}\n\n`);
+      };
       send(`retry: 2000\n: connected\n\n`);
       const heartbeat = setInterval(() => send(':\n\n'), BFF_HEARTBEAT_MS);
       let endTimer: ReturnType<typeof setTimeout> | undefined;
       const unsubscribe = active ? hub.subscribe(active.key, (body) => onChange(body)) : () => {};
+      // Messages published while the hub was away are lost: re-read the session, push it if it changed.
+      const offResubscribed = active ? (hub.onResubscribed?.(() => void recheck()) ?? (() => {})) : () => {};
+      let lastSent = active ? JSON.stringify(sessions.body(active.session).expiresAt) : '';
+      const recheck = async () => {
+        try {
+          const current = await sessions.read(readCookieValue());
+          const body = sessions.body(current?.session);
+          if (JSON.stringify(body.expiresAt) !== lastSent) onChange(body);
+        } catch {
+          // The store is away too: the next resubscribe or the end timer tries again.
+        }
+      };
       // The session's end (idle or absolute) is pushed when it comes, after a re-read: activity in
       // another tab may have moved it.
       const watchEnd = (endsAt: number | null) => {
@@ -61,6 +76,7 @@ export async function events(request: Request, context: EventsContext): Promise<
         clearInterval(heartbeat);
         if (endTimer) clearTimeout(endTimer);
         unsubscribe();
+        offResubscribed();
         try {
           controller.close();
         } catch {

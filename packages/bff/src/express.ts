@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Bff } from './bff.ts';
 
+export type { Bff } from './bff.ts';
+
 /**
  * The Fetch API `Request` for a Node request. Its URL is built on the app's configured origin — never
  * on `Host` or `X-Forwarded-*`, which the client controls.
@@ -37,7 +39,8 @@ export async function sendResponse(response: Response, res: ServerResponse): Pro
     res.end();
     return;
   }
-  res.flushHeaders();
+  // An event stream goes out at once; any other answer leaves with its first bytes (one write fewer).
+  if (response.headers.get('content-type')?.startsWith('text/event-stream')) res.flushHeaders();
   try {
     for await (const chunk of response.body) {
       if (res.destroyed) break;
@@ -61,7 +64,10 @@ export async function sendResponse(response: Response, res: ServerResponse): Pro
 export function latchkeyBff(bff: Bff) {
   return (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
     const controller = new AbortController();
-    res.once('close', () => controller.abort());
+    // The client went away before the answer was written (a closed event stream, a cancelled call).
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
     let request: Request;
     try {
       request = toRequest(req, bff.options.appOrigin, controller.signal);

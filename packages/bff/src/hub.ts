@@ -9,6 +9,11 @@ export interface SessionHub {
   /** Calls `listener` with every change of the session at `key`; returns the unsubscribe. */
   subscribe(key: string, listener: (body: BffSessionBody) => void): () => void;
   publish(key: string, body: BffSessionBody): void;
+  /**
+   * A hub across nodes loses what was published while it was disconnected: it calls `listener` once it
+   * has subscribed again, and the event streams then re-read their sessions. (In one process, never.)
+   */
+  onResubscribed?(listener: () => void): () => void;
 }
 
 export function memoryHub(): SessionHub {

@@ -29,6 +29,7 @@ describe('resolveBffOptions: refused at start-up with LatchkeyConfigError', () =
     ['an empty issuer', () => ({ ...VALID, issuer: '' })],
     ['an issuer that is no URL', () => ({ ...VALID, issuer: 'idp.example.com' })],
     ['an issuer that is not http(s)', () => ({ ...VALID, issuer: 'ftp://idp.example.com' })],
+    ['a plain-http issuer off loopback', () => ({ ...VALID, issuer: 'http://idp.example.com' })],
     ['a missing clientId', () => ({ ...VALID, clientId: undefined })],
     ['an empty clientId', () => ({ ...VALID, clientId: '' })],
     ['neither clientSecret nor privateKey', withoutSecret],

@@ -1,5 +1,6 @@
 import { LatchkeyConfigError } from '@latchkey/core';
 import { DEFAULT_BFF_BASE } from '@latchkey/core/bff';
+import type { SessionHub } from './hub.ts';
 import type { ServerSessionStore } from './stores/types.ts';
 
 /** An API the proxy forwards to (`{base}/api/<name>/…`): never a URL taken from the request. */
@@ -40,10 +41,20 @@ export interface BffOptions {
   readonly idleTimeoutMs?: number;
   /** The session ends this long after sign-in, whatever the activity. Default 12 hours. */
   readonly absoluteTimeoutMs?: number;
+  /**
+   * At most this many refresh requests at once from this node (default 8): a storm of sessions due together
+   * waits its turn instead of timing out at the provider (a refresh that times out is not retried).
+   */
+  readonly maxConcurrentRefreshes?: number;
   /** The proxy's allowlist, by name. */
   readonly upstreams?: Readonly<Record<string, UpstreamOptions>>;
   /** Where sessions live. Default: `sqliteStore()` at its default path (a restart signs nobody out). */
   readonly store?: ServerSessionStore;
+  /**
+   * How the event streams hear of a session's change. Default: in this process. With many nodes on a
+   * shared store, one across them (`redisHub()`), so a logout on one node reaches the tabs of every node.
+   */
+  readonly hub?: SessionHub;
   /**
    * Where the BFF reports what the operator must know (a store that failed, an unexpected error): a
    * line without tokens, ids or cookies. Default `console.error`.
@@ -71,6 +82,7 @@ export interface ResolvedBffOptions {
   readonly absoluteTimeoutMs: number;
   readonly upstreams: ReadonlyMap<string, { readonly url: URL; readonly timeoutMs: number }>;
   readonly log: (message: string) => void;
+  readonly maxConcurrentRefreshes: number;
 }
 
 // eslint-disable-next-line no-console -- a server library's default report goes to the server's log
@@ -95,6 +107,12 @@ function positive(value: number | undefined, fallback: number, field: string): n
   return value;
 }
 
+function count(value: number | undefined, fallback: number, field: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw new LatchkeyConfigError(`bff: "${field}" must be a whole number, 1 or more.`);
+  return value;
+}
+
 /**
  * Checks the options once, at start-up.
  *
@@ -104,6 +122,9 @@ function positive(value: number | undefined, fallback: number, field: string): n
 export function resolveBffOptions(options: BffOptions): ResolvedBffOptions {
   if (!options || typeof options !== 'object') throw new LatchkeyConfigError('bff: options are required.');
   const issuer = absoluteUrl(options.issuer, 'issuer');
+  if (issuer.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(issuer.hostname)) {
+    throw new LatchkeyConfigError('bff: "issuer" must be https (plain http only on a loopback host, for a development provider).');
+  }
   if (typeof options.clientId !== 'string' || options.clientId === '') throw new LatchkeyConfigError('bff: "clientId" is required.');
   if ((options.clientSecret === undefined) === (options.privateKey === undefined)) {
     throw new LatchkeyConfigError('bff: give exactly one of "clientSecret" (client_secret_basic) and "privateKey" (private_key_jwt).');
@@ -150,5 +171,6 @@ export function resolveBffOptions(options: BffOptions): ResolvedBffOptions {
     absoluteTimeoutMs,
     upstreams,
     log: options.log ?? defaultLog,
+    maxConcurrentRefreshes: count(options.maxConcurrentRefreshes, 8, 'maxConcurrentRefreshes'),
   };
 }

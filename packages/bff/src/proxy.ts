@@ -31,8 +31,7 @@ const REQUEST_DROPPED = new Set([
   'x-forwarded-proto',
   'x-real-ip',
 ]);
-// fetch decodes the body already, so its encoding and length no longer describe what is sent on.
-const RESPONSE_DROPPED = new Set([...HOP_BY_HOP, 'set-cookie', 'set-cookie2', 'content-encoding', 'content-length']);
+const RESPONSE_DROPPED = new Set([...HOP_BY_HOP, 'set-cookie', 'set-cookie2']);
 // The BFF grants no other origin anything; an upstream's CORS answer would be a grant in its name.
 const CORS_RESPONSE_HEADER = /^access-control-/;
 
@@ -64,9 +63,13 @@ export function forwardedRequestHeaders(incoming: Headers, accessToken: string):
 
 export function forwardedResponseHeaders(upstream: Headers): Headers {
   const named = connectionNamed(upstream);
+  const decoded = upstream.has('content-encoding');
   const headers = new Headers();
   for (const [name, value] of upstream) {
-    if (!RESPONSE_DROPPED.has(name) && !named.has(name) && !CORS_RESPONSE_HEADER.test(name)) headers.append(name, value);
+    if (RESPONSE_DROPPED.has(name) || named.has(name) || CORS_RESPONSE_HEADER.test(name)) continue;
+    // fetch decodes an encoded body: its encoding and length then no longer describe what is sent on.
+    if (decoded && (name === 'content-encoding' || name === 'content-length')) continue;
+    headers.append(name, value);
   }
   headers.set('cache-control', upstream.get('cache-control') ?? 'no-store');
   return headers;

@@ -5,9 +5,9 @@ import type { SessionHub } from './hub.ts';
 import { describe, StoreUnavailable } from './http.ts';
 import { randomId, storeKey } from './ids.ts';
 import type { ResolvedBffOptions } from './options.ts';
-import type { ServerSession, ServerSessionStore } from './stores/types.ts';
+import type { HeldLock, ServerSession, ServerSessionStore } from './stores/types.ts';
 
-/** An access token this close to its end is refreshed before it is sent. */
+/** An access token this close to its end (or in the last third of a shorter life) is refreshed before it is sent. */
 export const REFRESH_MARGIN_MS = 30_000;
 /** Longer than a provider request's deadline (10 s), so a refresh never outlives its lock. */
 const REFRESH_LOCK_MS = 15_000;
@@ -42,6 +42,9 @@ export class ServerSessions {
   readonly #hub: SessionHub;
   readonly #now: () => number;
   readonly #refreshing = new Map<string, Promise<ServerSession>>();
+  readonly #maxConcurrentRefreshes: number;
+  #refreshesInFlight = 0;
+  readonly #waitingForSlot: (() => void)[] = [];
 
   constructor(store: ServerSessionStore, options: ResolvedBffOptions, provider: Provider, hub: SessionHub, now: () => number) {
     this.#store = store;
@@ -49,6 +52,7 @@ export class ServerSessions {
     this.#provider = provider;
     this.#hub = hub;
     this.#now = now;
+    this.#maxConcurrentRefreshes = options.maxConcurrentRefreshes;
   }
 
   async #call<T>(work: () => Promise<T>): Promise<T> {
@@ -58,6 +62,16 @@ export class ServerSessions {
       this.#options.log(`bff: the session store failed: ${describe(error)}`);
       throw new StoreUnavailable(error);
     }
+  }
+
+  /** The BFF's clock (epoch ms). */
+  now(): number {
+    return this.#now();
+  }
+
+  /** A one-time value (`putOnce`), a store failure being {@link StoreUnavailable}. */
+  putOnce(key: string, ttlMs: number): Promise<boolean> {
+    return this.#call(() => this.#store.putOnce(key, '1', ttlMs));
   }
 
   /** When the session ends: the idle end, the absolute end, or its tokens' end when they cannot be refreshed. */
@@ -143,7 +157,9 @@ export class ServerSessions {
    */
   async accessToken(active: ActiveSession): Promise<string> {
     const stored = active.session.tokens.stored;
-    if (stored.expires_at_ms - this.#now() > REFRESH_MARGIN_MS) return stored.access_token;
+    // Due 30 s before its end, or in the last third of a shorter life (else a short-lived token is always due).
+    const margin = Math.min(REFRESH_MARGIN_MS, (stored.expires_at_ms - stored.issued_at_ms) / 3);
+    if (stored.expires_at_ms - this.#now() > margin) return stored.access_token;
     if (!stored.refresh_token) {
       if (stored.expires_at_ms > this.#now()) return stored.access_token;
       await this.end(active.key);
@@ -167,18 +183,22 @@ export class ServerSessions {
       if (current.version !== active.session.version) return current;
       let tokens: TokenResult;
       try {
-        tokens = await refresh(this.#provider, current.tokens);
+        tokens = await this.#limited(() => refresh(this.#provider, current.tokens));
       } catch (error) {
         if (error instanceof LatchkeyError && ENDS_SESSION.has(error.code)) {
           await this.end(active.key);
           throw new LatchkeyError('LATCHKEY_LOGIN_REQUIRED', `The session has ended (${error.code}); sign in again.`);
         }
         if (error instanceof LatchkeyError && error.code === 'LATCHKEY_TOKEN_REQUEST_FAILED')
-          return this.#withoutRefresh(active.key, current);
+          return this.#withoutRefresh(active.key, current, lock);
         throw error;
       }
       const next: ServerSession = { ...current, tokens, version: current.version + 1 };
-      await this.#call(() => this.#store.set(active.key, next, this.#ttl(next)));
+      // Compare-and-set on the lock and the version: a holder whose lock expired writes nothing.
+      const written = await this.#call(() =>
+        this.#store.replaceIfLocked(active.key, next, this.#ttl(next), { version: current.version, lock }),
+      );
+      if (!written) return this.#afterLostLock(active.key);
       this.#hub.publish(active.key, this.body(next));
       return next;
     } finally {
@@ -191,16 +211,41 @@ export class ServerSessions {
    * token may be rotated away, and a retry could revoke the grant. The session keeps its access token
    * until that ends, and then ends — never a retry loop.
    */
-  async #withoutRefresh(key: string, current: ServerSession): Promise<ServerSession> {
+  async #withoutRefresh(key: string, current: ServerSession, lock: HeldLock): Promise<ServerSession> {
     const { refresh_token: _dropped, ...stored } = current.tokens.stored;
     const next: ServerSession = { ...current, tokens: { ...current.tokens, stored }, version: current.version + 1 };
     if (this.endsAt(next) <= this.#now()) {
       await this.end(key);
       throw new LatchkeyError('LATCHKEY_LOGIN_REQUIRED', 'The session has ended (its refresh failed); sign in again.');
     }
-    await this.#call(() => this.#store.set(key, next, this.#ttl(next)));
+    const written = await this.#call(() => this.#store.replaceIfLocked(key, next, this.#ttl(next), { version: current.version, lock }));
+    if (!written) return this.#afterLostLock(key);
     this.#hub.publish(key, this.body(next));
     return next;
+  }
+
+  /**
+   * The refresh outlived its lock (the provider took longer than the lock's life) and another node may
+   * have refreshed since: its tokens are the session's now, ours are dropped. No session left: signed out.
+   */
+  async #afterLostLock(key: string): Promise<ServerSession> {
+    const current = await this.#call(() => this.#store.get(key));
+    if (!current) throw new LatchkeyError('LATCHKEY_LOGIN_REQUIRED', 'The session has ended; sign in again.');
+    return current;
+  }
+
+  /** At most `maxConcurrentRefreshes` provider requests at once from this node: a storm waits its turn. */
+  async #limited<T>(work: () => Promise<T>): Promise<T> {
+    while (this.#refreshesInFlight >= this.#maxConcurrentRefreshes) {
+      await new Promise<void>((resolve) => this.#waitingForSlot.push(resolve));
+    }
+    this.#refreshesInFlight++;
+    try {
+      return await work();
+    } finally {
+      this.#refreshesInFlight--;
+      this.#waitingForSlot.shift()?.();
+    }
   }
 
   async #awaitOtherRefresh(active: ActiveSession): Promise<ServerSession> {

@@ -85,7 +85,7 @@ export interface ResolvedConfig {
   readonly preloadProtocol: boolean;
 }
 
-/** Where a client's session is stored (and what its tabs, locks and idle monitor are named after). */
+/** @internal Where a client's session is stored (and what its tabs, locks and idle monitor are named after). */
 export function storeKeyFor(clientId: string): string {
   return `latchkey:${clientId}`;
 }

@@ -1,5 +1,5 @@
 /**
- * Every way a Latchkey operation can fail, one code per failure (see SECURITY.md).
+ * Every way a Latchkey operation can fail, one code per failure (see docs/security.md).
  * `switch (error.code)` narrows; the message says what happened and what to do.
  */
 export type LatchkeyErrorCode =

@@ -1,4 +1,4 @@
-/** A tiny typed event emitter: `on(name, handler)` returns its own unsubscribe. */
+/** @internal A tiny typed event emitter: `on(name, handler)` returns its own unsubscribe. */
 export class Emitter<Events extends { [K in keyof Events]: unknown }> {
   readonly #handlers = new Map<keyof Events, Set<(payload: never) => void>>();
 

@@ -1,6 +1,6 @@
 const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** `https:`, or plain `http:` on a loopback host (the dev provider). */
+/** @internal `https:`, or plain `http:` on a loopback host (the dev provider). */
 export function isAllowedEndpoint(url: URL): boolean {
   return url.protocol === 'https:' || (url.protocol === 'http:' && loopbackHosts.has(url.hostname));
 }

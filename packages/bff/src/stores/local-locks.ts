@@ -2,6 +2,8 @@ import type { HeldLock, SessionLocks } from './types.ts';
 
 /** The in-process side of {@link SessionLocks}, with `clear()` for a store's `close()`. */
 export interface LocalLocks extends SessionLocks {
+  /** Whether `lock` holds the lock of `key` now (taken with its token, and not expired). */
+  holds(key: string, lock: HeldLock): boolean;
   /** Drops every lock (the store is closing). */
   clear(): void;
 }
@@ -24,6 +26,10 @@ export function localLocks(now: () => number): LocalLocks {
     async release(key, lock) {
       // An expired lock another holder has taken since is theirs: only the token that took it frees it.
       if (held.get(key)?.token === lock.token) held.delete(key);
+    },
+    holds(key, lock) {
+      const current = held.get(key);
+      return current !== undefined && current.token === lock.token && current.expiresAtMs > now();
     },
     clear() {
       held.clear();

@@ -43,6 +43,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): ServerSessionStor
     }
   }
 
+  function write(key: string, session: ServerSession, ttlMs: number): void {
+    sweep();
+    sessions.set(key, { value: structuredClone(session), expiresAtMs: now() + ttlMs });
+  }
+
   function assertUsable(ttlMs?: number): void {
     if (closed) throw new Error('memoryStore: the store is closed.');
     if (ttlMs !== undefined) assertTtl(ttlMs);
@@ -56,8 +61,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): ServerSessionStor
     },
     async set(key, session, ttlMs) {
       assertUsable(ttlMs);
-      sweep();
-      sessions.set(key, { value: structuredClone(session), expiresAtMs: now() + ttlMs });
+      write(key, session, ttlMs);
+    },
+    async replaceIfLocked(key, session, ttlMs, expected) {
+      assertUsable(ttlMs);
+      if (!locks.holds(key, expected.lock) || live(sessions, key)?.value.version !== expected.version) return false;
+      write(key, session, ttlMs);
+      return true;
     },
     async touch(key, lastSeenAtMs, ttlMs) {
       assertUsable(ttlMs);

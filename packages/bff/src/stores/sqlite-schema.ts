@@ -33,6 +33,11 @@ export function prepareStatements(db: DatabaseSync) {
        ON CONFLICT (key) DO UPDATE SET sub = excluded.sub, sid = excluded.sid, version = excluded.version,
          last_seen = excluded.last_seen, expires_at = excluded.expires_at, json = excluded.json`,
     ),
+    // A refresh's compare-and-set: only over the version it read, and never over an expired row.
+    replace: db.prepare(
+      `UPDATE sessions SET sub = $sub, sid = $sid, version = $version, last_seen = $lastSeen, expires_at = $expiresAt, json = $json
+       WHERE key = $key AND version = $expected AND expires_at > $now`,
+    ),
     // The throttle is in the WHERE: a throttled touch matches no row and writes nothing.
     touch: db.prepare(
       `UPDATE sessions SET last_seen = $lastSeen, expires_at = $expiresAt

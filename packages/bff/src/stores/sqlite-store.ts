@@ -4,7 +4,7 @@ import { assertTtl, localLocks, type LocalLocks } from './local-locks.ts';
 import { parseServerSession } from './parse-server-session.ts';
 import { prepareFiles, restrictCompanions } from './sqlite-files.ts';
 import { prepareStatements, SCHEMA, type Statements } from './sqlite-schema.ts';
-import type { HeldLock, ServerSession, ServerSessionStore } from './types.ts';
+import type { HeldLock, ReplaceExpectation, ServerSession, ServerSessionStore } from './types.ts';
 import type * as sqlite from 'node:sqlite';
 
 type SqliteModule = typeof sqlite;
@@ -91,15 +91,16 @@ class SqliteSessionStore implements ServerSessionStore {
   async set(key: string, session: ServerSession, ttlMs: number): Promise<void> {
     assertTtl(ttlMs);
     return this.#use('set', ({ set }) => {
-      set.run({
-        key,
-        sub: session.sub,
-        sid: session.sid ?? null,
-        version: session.version,
-        lastSeen: session.lastSeenAtMs,
-        expiresAt: this.#now() + ttlMs,
-        json: JSON.stringify(session),
-      });
+      set.run(this.#row(key, session, ttlMs));
+    });
+  }
+
+  async replaceIfLocked(key: string, session: ServerSession, ttlMs: number, expected: ReplaceExpectation): Promise<boolean> {
+    assertTtl(ttlMs);
+    // The lock check and the write run in one synchronous step: nothing in this process comes between.
+    return this.#use('replaceIfLocked', ({ replace }) => {
+      if (!this.#locks.holds(key, expected.lock)) return false;
+      return replace.run({ ...this.#row(key, session, ttlMs), expected: expected.version, now: this.#now() }).changes === 1;
     });
   }
 
@@ -161,6 +162,18 @@ class SqliteSessionStore implements ServerSessionStore {
     } catch (cause) {
       throw storeError('close', cause);
     }
+  }
+
+  #row(key: string, session: ServerSession, ttlMs: number) {
+    return {
+      key,
+      sub: session.sub,
+      sid: session.sid ?? null,
+      version: session.version,
+      lastSeen: session.lastSeenAtMs,
+      expiresAt: this.#now() + ttlMs,
+      json: JSON.stringify(session),
+    };
   }
 
   #assertOpen(operation: string): void {
@@ -226,7 +239,7 @@ class SqliteSessionStore implements ServerSessionStore {
  * default for one node, since a restart of the server signs nobody out. The database is in WAL mode,
  * readable by its owner only (file 0600, a directory it creates 0700), and loaded on first use.
  * Rows that do not read back as a session are treated as absent and deleted. Locks are in-process:
- * for many nodes use a Redis store.
+ * for many nodes use `redisStore()`.
  *
  * @throws LatchkeyConfigError (`LATCHKEY_CONFIG_INVALID`) when an option is missing or out of range.
  * Methods reject with an `Error` naming the store and the operation (never a key or a token) when

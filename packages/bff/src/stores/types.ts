@@ -22,7 +22,7 @@ export interface ServerSession {
  * of the store yields no usable cookie. Every method may reject (an unreachable store); the BFF answers
  * that with a coded 503 and signs nobody out.
  *
- * `memoryStore()` and `sqliteStore()` implement it for one node; a Redis store does for many.
+ * `memoryStore()` and `sqliteStore()` implement it for one node; `redisStore()` does for many.
  */
 export interface ServerSessionStore extends SessionLocks {
   /** The session, or `undefined` (none, or expired by its TTL). */
@@ -34,6 +34,13 @@ export interface ServerSessionStore extends SessionLocks {
    * (write at most once per a fraction of the idle timeout); the BFF decides by `lastSeenAtMs` anyway.
    */
   touch(key: string, lastSeenAtMs: number, ttlMs: number): Promise<void>;
+  /**
+   * A refresh's write, as a compare-and-set: writes the session (as `set` does) only while `lock` still
+   * holds the session's lock and the stored session's `version` is `expected.version`; otherwise it
+   * writes nothing and resolves `false`. So a node whose lock expired mid-refresh (another may have
+   * rotated the tokens since) writes nothing, and a session ended meanwhile is not brought back.
+   */
+  replaceIfLocked(key: string, session: ServerSession, ttlMs: number, expected: ReplaceExpectation): Promise<boolean>;
   /** Deletes one session; `true` when there was one. */
   delete(key: string): Promise<boolean>;
   /** Deletes every session of that `sid` (or, without one, of that `sub`): the keys deleted. */
@@ -46,6 +53,12 @@ export interface ServerSessionStore extends SessionLocks {
   takeOnce(key: string): Promise<string | undefined>;
   /** Releases connections, timers and files. */
   close(): Promise<void>;
+}
+
+/** What a refresh's write ({@link ServerSessionStore.replaceIfLocked}) expects to find: its lock, and the version it read. */
+export interface ReplaceExpectation {
+  readonly version: number;
+  readonly lock: HeldLock;
 }
 
 /** A held per-session lock: released only with its token, by its holder. */

@@ -36,7 +36,13 @@ export interface TestIdp {
  * the BFF's confidential client (`client_secret_basic`, secret {@link BFF_SECRET}).
  */
 export async function startTestIdp(
-  options: { tokenTtlSeconds?: number; refreshTtlSeconds?: number; appPort?: number } = {},
+  options: {
+    tokenTtlSeconds?: number;
+    refreshTtlSeconds?: number;
+    appPort?: number;
+    bffPublicJwk?: Record<string, unknown>;
+    signingJwk?: Record<string, unknown>;
+  } = {},
 ): Promise<TestIdp> {
   const appPort = options.appPort ?? (await freePort());
   const appOrigin = `http://localhost:${appPort}`;
@@ -50,6 +56,8 @@ export async function startTestIdp(
         demoOrigin: appOrigin,
         resources: [],
         bffClientSecret: BFF_SECRET,
+        ...(options.bffPublicJwk && { bffPublicJwk: options.bffPublicJwk }),
+        ...(options.signingJwk && { signingJwk: options.signingJwk }),
       });
       return { idp, issuer: idp.issuer, appOrigin, close: () => idp.close() };
     } catch (error) {
@@ -122,6 +130,7 @@ export function controlledStore(inner: ServerSessionStore): ControlledStore {
     putOnce: (key, value, ttlMs) => use(key, () => inner.putOnce(key, value, ttlMs)),
     takeOnce: (key) => use(key, () => inner.takeOnce(key)),
     acquire: (key, ttlMs) => use(key, () => inner.acquire(key, ttlMs)),
+    replaceIfLocked: (key, session, ttlMs, expected) => use(key, () => inner.replaceIfLocked(key, session, ttlMs, expected)),
     release: (key, lock) => use(key, () => inner.release(key, lock)),
     close: () => inner.close(),
   };

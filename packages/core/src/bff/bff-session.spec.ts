@@ -58,6 +58,8 @@ class FakeBff {
   /** Every answer fails this way until cleared. */
   failure: Failure | undefined;
   endSessionUrl: string | null = '/bff/logout/end?once=1';
+  /** Runs when the logout has ended the session, before its answer leaves (the stream may tell first). */
+  beforeLogoutAnswer: (() => void) | undefined;
   /** How long an answer takes to arrive after the server made it (on the fake clock). */
   latencyMs = 0;
   readonly requests: { method: string; path: string; csrf: string | null; credentials: string | undefined }[] = [];
@@ -104,6 +106,7 @@ class FakeBff {
     }
     if (path === '/bff/logout' && method === 'POST') {
       this.session = null;
+      this.beforeLogoutAnswer?.();
       return answer(200, JSON.stringify({ endSessionUrl: this.endSessionUrl }));
     }
     return answer(404, '');
@@ -330,6 +333,18 @@ describe('createBffSession: the state', () => {
     expect(t.session.getState()).toMatchObject({ status: 'authenticated', error: null });
   });
 
+  it('a BFF that could not answer at start-up is read again as soon as its event stream opens, with no wake event', async () => {
+    bff.failure = { status: 503, text: JSON.stringify({ error: 'LATCHKEY_BFF_UNAVAILABLE', message: 'store down' }) };
+    const t = tab();
+    await t.session.ready();
+    expect(t.session.getState().status).toBe('anonymous');
+    bff.failure = undefined;
+    bff.signIn();
+    for (const source of bff.openSources) source.open();
+    await settle();
+    expect(t.session.getState()).toMatchObject({ status: 'authenticated', error: null });
+  });
+
   const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlc2lnbmF0dXJl';
   it.each<[string, Failure, LatchkeyErrorCode]>([
     [
@@ -501,6 +516,18 @@ describe('createBffSession: sign-out, tokens, claims, "Stay signed in"', () => {
     expect(b.session.getState().status).toBe('authenticated');
     expect(names(a)).toEqual(['error']);
     expect(a.page.assigned).toEqual([]);
+  });
+
+  it("the stream telling of the end before the logout's own answer is this tab's logout: loggedOut once, not elsewhere", async () => {
+    bff.signIn();
+    const a = await readyTab();
+    const b = await readyTab();
+    bff.beforeLogoutAnswer = () => bff.push();
+    await a.session.logout();
+    await settle();
+    expect(a.session.getState().status).toBe('anonymous');
+    expect(a.heard).toEqual([['loggedOut', { elsewhere: false }]]);
+    expect(b.heard).toEqual([['loggedOut', { elsewhere: true }]]);
   });
 
   it('getAccessToken always rejects with LATCHKEY_BFF_NO_TOKEN, pointing at the proxy', async () => {

@@ -93,6 +93,8 @@ export function bffBrowserSession(
   let closed = false;
   /** The latest moment (this browser's clock) this tab learned the session: older news from a tab is dropped. */
   let heardAt = -Infinity;
+  /** A logout of this tab's is on its way to the BFF. */
+  let loggingOut = false;
   /** The server-rendered state still waits for its confirming read. */
   let unconfirmed = initialState !== undefined;
   /** The `GET {base}/session` on its way, shared by whoever asks meanwhile. */
@@ -197,6 +199,8 @@ export function bffBrowserSession(
   const heard = (body: CheckedSessionBody, receivedAt: number, relay: Relay) => {
     if (relay === NEVER && receivedAt < heardAt) return;
     const next = recordOf(body, receivedAt);
+    // This tab's own logout, told by the stream before its answer: the answer says it (not "elsewhere").
+    if (loggingOut && !next) return;
     heardAt = Math.max(heardAt, receivedAt);
     unconfirmed = false;
     const changed = commit(next, TRANSIENT.test(state.error?.code as string));
@@ -293,7 +297,8 @@ export function bffBrowserSession(
     `latchkey:bff-events:${base}`,
     { ...ports, setTimeout: setTimer, clearTimeout: clearTimer },
     !!channel,
-    (reconnected) => (reconnected || unconfirmed) && void read(reconnected),
+    // A stream that opens after the BFF failed to answer says it is back: read (no wake event needed).
+    (reconnected) => (reconnected || unconfirmed || TRANSIENT.test(state.error?.code ?? '')) && void read(reconnected),
     (data, relaying) => {
       const body = parseBffSessionBody(data);
       if (body) heard(body, now(), relaying ? ALWAYS : NEVER);
@@ -356,10 +361,13 @@ export function bffBrowserSession(
      */
     async logout(options: LogoutOptions = {}) {
       let answer: unknown;
+      loggingOut = true;
       try {
         answer = await call('POST', '/logout');
       } catch (error) {
         throw fail(error as LatchkeyError);
+      } finally {
+        loggingOut = false;
       }
       signedOut(false);
       post({ kind: 'logout' });

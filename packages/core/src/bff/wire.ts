@@ -2,6 +2,8 @@
 // Claims and times only: no answer on this wire ever carries a token.
 import type { UserClaims } from '../stored-session.ts';
 
+export type { UserClaims } from '../stored-session.ts';
+
 /** The BFF's base path when none is configured. */
 export const DEFAULT_BFF_BASE = '/bff';
 

@@ -22,3 +22,5 @@ export {
 export { refresh } from './refresh.ts';
 export type { TokenResult } from './token-response.ts';
 export { userinfo } from './userinfo.ts';
+export type { StoredSession, UserClaims } from '../stored-session.ts';
+export { LatchkeyConfigError, LatchkeyError } from '../errors.ts';

@@ -1,7 +1,7 @@
 import type { Session } from './types.ts';
 
 /**
- * "Stay signed in" for a session that is ending: extends it by refreshing (in BFF mode, by telling the
+ * @internal "Stay signed in" for a session that is ending: extends it by refreshing (in BFF mode, by telling the
  * server of the activity), or, when no refresh can
  * (no refresh token, or the provider keeps failing), by signing in again. Does nothing otherwise.
  */
@@ -19,7 +19,7 @@ export async function extendSession(session: Session & { extend?: () => Promise<
 }
 
 /**
- * Completes the redirect back at start-up and leaves the address bar where the app should start: the
+ * @internal Completes the redirect back at start-up and leaves the address bar where the app should start: the
  * sign-in's `returnTo`, or `/` when it failed (the failure is in the state's `error`).
  *
  * @returns that address

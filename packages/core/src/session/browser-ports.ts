@@ -15,7 +15,7 @@ function storage(name: 'localStorage' | 'sessionStorage'): Storage | undefined {
 
 const channel = () => (typeof g.BroadcastChannel === 'function' ? (name: string) => new BroadcastChannel(name) : undefined);
 
-/** The real browser's ports for the idle monitor (the window's events, localStorage, BroadcastChannel), or none on a server. */
+/** @internal The real browser's ports for the idle monitor (the window's events, localStorage, BroadcastChannel), or none on a server. */
 export function browserIdlePorts(): IdlePorts {
   return inBrowser() ? { events: g.window, storage: storage('localStorage'), channel: channel() } : {};
 }

@@ -2,6 +2,7 @@ import type { LatchkeyError } from '../errors.ts';
 import type { RestoredSession } from '../stored-session.ts';
 import type { SessionState } from './types.ts';
 
+/** @internal The state until the stored session has been read. */
 export const LOADING_STATE: SessionState = { status: 'loading', user: null, expiresAt: null, expiringSoon: false, error: null };
 
 const FIELDS = ['status', 'user', 'expiresAt', 'expiringSoon', 'error'] as const;
