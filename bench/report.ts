@@ -52,7 +52,7 @@ const SIZE_LABELS: Record<string, (v: Record<string, string>) => string> = {
 /** What BFF mode's browser side may add to the app, gzip: a goal reported beside the figure, never enforced. */
 const BFF_ADDED_GOAL_BYTES = 7_000;
 
-type Row = [part: string, measure: string, subject: string, result: string, compared: string, goal: string];
+export type Row = [part: string, measure: string, subject: string, result: string, compared: string, goal: string];
 
 function checkRows(env: string, timings: readonly CheckTiming[], versions: Record<string, string>): Row[] {
   const latchkey = timings.find((t) => t.name === 'latchkey') as CheckTiming;
@@ -292,25 +292,14 @@ const perLookup = (commands: Readonly<Record<string, number>>) =>
     .map(([name, calls]) => `${name.toUpperCase()} ${calls.toFixed(2)}`)
     .join(' + ');
 
-function scaleRows({ storm, lookups, heap }: BffScaleResult, versions: Record<string, string>): Row[] {
+/** Part 7's rows for a refresh storm (bench/bff-scale/refresh-storm.ts). */
+export function stormRows(storm: BffScaleResult['storm'], versions: Record<string, string>): Row[] {
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const nodes = `Latchkey BFF, 2 nodes (@latchkey/bff ${versions['@latchkey/bff']}, \`latchkeyBff\` on Express, redisStore + redisHub, one thread each)`;
   const storming = `${int(storm.load.sessions)} sessions from real sign-ins, tokens all due; ${int(storm.requests)} concurrent proxied requests over 2 nodes on one Redis`;
   const statuses = Object.entries(storm.statuses)
     .map(([status, count]) => `${int(count)} × ${status === '0' ? 'no answer' : status}`)
     .join(', ');
-  const { bff, bffPost, expressSession } = lookups.rates;
-  const lookupMeasure = `\`{base}/session\` lookups per second on Redis, median of ${bff.roundsRps.length} alternating rounds (${lookups.load.concurrency} keep-alive clients)`;
-  const latency = (rate: typeof bff) =>
-    `p50 ${rate.p50Ms.toFixed(1)} ms, p99 ${rate.p99Ms.toFixed(1)} ms; rounds ${int(Math.min(...rate.roundsRps))}–${int(Math.max(...rate.roundsRps))}`;
-  // A look reads the session once and writes nothing; anything but GET (and the hub's PING) would be a write.
-  const reads = bff.commandsPerLookup['get'] ?? 0;
-  const writes = Object.entries(bff.commandsPerLookup).reduce(
-    (sum, [name, calls]) => sum + (name === 'get' || name === 'ping' ? 0 : calls),
-    0,
-  );
-  const oneRead = reads <= 1.005 && writes <= 0.005 && lookups.noLocalCache;
-  const growth = heap.heapAfterBytes - heap.heapBeforeBytes;
   return [
     [
       '7',
@@ -336,9 +325,26 @@ function scaleRows({ storm, lookups, heap }: BffScaleResult, versions: Record<st
       `${statuses}; ${int(storm.mixedTokens)} sessions whose requests did not all carry one new token${storm.firstFailure ? `; first failure: ${storm.firstFailure}` : ''}`,
       `0 ${met(storm.failed === 0 && storm.mixedTokens === 0)}`,
     ],
+  ];
+}
+
+/** Part 7's rows for the session lookups (bench/bff-scale/session-lookups.ts). */
+export function lookupRows(lookups: BffScaleResult['lookups'], versions: Record<string, string>): Row[] {
+  const { bff, bffPost, expressSession } = lookups.rates;
+  const measure = `\`{base}/session\` lookups per second on Redis, median of ${bff.roundsRps.length} alternating rounds (${lookups.load.concurrency} keep-alive clients)`;
+  const latency = (rate: typeof bff) =>
+    `p50 ${rate.p50Ms.toFixed(1)} ms, p99 ${rate.p99Ms.toFixed(1)} ms; rounds ${int(Math.min(...rate.roundsRps))}–${int(Math.max(...rate.roundsRps))}`;
+  // A look reads the session once and writes nothing; anything but GET (and the hub's PING) would be a write.
+  const reads = bff.commandsPerLookup['get'] ?? 0;
+  const writes = Object.entries(bff.commandsPerLookup).reduce(
+    (sum, [name, calls]) => sum + (name === 'get' || name === 'ping' ? 0 : calls),
+    0,
+  );
+  const oneRead = reads <= 1.005 && writes <= 0.005 && lookups.noLocalCache;
+  return [
     [
       '7',
-      lookupMeasure,
+      measure,
       `Latchkey BFF \`GET {base}/session\` (a look, not activity; \`latchkeyBff\` on Express, redisStore)`,
       `${int(bff.medianRps)} req/s`,
       `${times(lookups.ratio)} express-session (median set ${times(lookups.pairRatio)}); ${latency(bff)}`,
@@ -346,7 +352,7 @@ function scaleRows({ storm, lookups, heap }: BffScaleResult, versions: Record<st
     ],
     [
       '7',
-      lookupMeasure,
+      measure,
       'Latchkey BFF `POST {base}/session` (activity: the idle end slides, its write throttled to one a minute)',
       `${int(bffPost.medianRps)} req/s`,
       `${times(lookups.postRatio)} express-session; ${latency(bffPost)}`,
@@ -354,7 +360,7 @@ function scaleRows({ storm, lookups, heap }: BffScaleResult, versions: Record<st
     ],
     [
       '7',
-      lookupMeasure,
+      measure,
       `express-session ${versions['express-session']} + connect-redis ${versions['connect-redis']} (redis ${versions['redis']}; resave: false, saveUninitialized: false, rolling: true), the same session's fields`,
       `${int(expressSession.medianRps)} req/s`,
       `1×; ${latency(expressSession)}`,
@@ -368,12 +374,20 @@ function scaleRows({ storm, lookups, heap }: BffScaleResult, versions: Record<st
       `session in Redis: ${int(lookups.storedBytes.bff)} B (BFF), ${int(lookups.storedBytes.expressSession)} B (express-session); key deleted in Redis → the next BFF lookup ${lookups.noLocalCache ? 'answered anonymous: no node-local cache' : 'still answered the session: a node-local cache'}`,
       `GET: one read, no write, no node-local cache ${met(oneRead)}`,
     ],
+  ];
+}
+
+/** Part 7's row for a node's heap (bench/bff-scale/heap.ts). */
+export function heapRows(heap: BffScaleResult['heap']): Row[] {
+  const MB = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
+  const growth = heap.heapAfterBytes - heap.heapBeforeBytes;
+  return [
     [
       '7',
       `JS heap of a BFF node over ${int(heap.load.lookups)} \`GET {base}/session\` lookups on Redis (own process, forced GC at ${heap.load.samples + 1} points, after ${int(heap.load.warmupLookups)} warm-up lookups)`,
       `Latchkey BFF node (\`bff.handle\`, redisStore + redisHub, ${heap.load.concurrency} lookups in flight)`,
       `${heap.slopeBytesPerLookup.toFixed(2)} B/lookup (slope)`,
-      `heap after GC ${kB(heap.heapBeforeBytes)} → ${kB(heap.heapAfterBytes)} (${growth >= 0 ? '+' : ''}${kB(growth)}); ${int(heap.lookupsPerSecond)} lookups/s`,
+      `heap after GC ${MB(heap.heapBeforeBytes)} → ${MB(heap.heapAfterBytes)} (${growth >= 0 ? '+' : ''}${kB(growth)}); ${int(heap.lookupsPerSecond)} lookups/s`,
       `≤ ${BFF_HEAP_GOAL_BYTES} B/lookup ${met(heap.slopeBytesPerLookup <= BFF_HEAP_GOAL_BYTES)}`,
     ],
   ];
@@ -423,7 +437,9 @@ export function resultsTable(results: BenchResults): string {
     ...behaviourRows(results.behaviour, results.memory),
     ...budgetRows(results.budgets),
     ...proxyRows(results.bffProxy, results.versions),
-    ...scaleRows(results.bffScale, results.versions),
+    ...stormRows(results.bffScale.storm, results.versions),
+    ...lookupRows(results.bffScale.lookups, results.versions),
+    ...heapRows(results.bffScale.heap),
   ];
   const escape = (cell: string) => cell.replace(/\|/g, '\\|');
   return [

@@ -27,6 +27,8 @@ export function toRequest(req: IncomingMessage, appOrigin: string, signal: Abort
   } as RequestInit);
 }
 
+const SMALL_ANSWER_BYTES = 64 * 1024;
+
 /** Writes a Fetch API `Response` to a Node response, streaming its body (server-sent events flush as they come). */
 export async function sendResponse(response: Response, res: ServerResponse): Promise<void> {
   const headers: Record<string, string | string[]> = {};
@@ -37,6 +39,12 @@ export async function sendResponse(response: Response, res: ServerResponse): Pro
   else res.writeHead(response.status, headers);
   if (!response.body) {
     res.end();
+    return;
+  }
+  // A small answer of known length (the BFF's own JSON, a small API answer) in one write.
+  const length = Number(response.headers.get('content-length') ?? NaN);
+  if (length <= SMALL_ANSWER_BYTES) {
+    res.end(Buffer.from(await response.arrayBuffer()));
     return;
   }
   // An event stream goes out at once; any other answer leaves with its first bytes (one write fewer).

@@ -9,7 +9,12 @@ const BASE_HEADERS: Readonly<Record<string, string>> = {
 };
 
 export function json(status: number, body: unknown, headers: HeadersInit = {}): Response {
-  const response = new Response(JSON.stringify(body), { status, headers: { ...BASE_HEADERS, 'Content-Type': 'application/json' } });
+  const bytes = new TextEncoder().encode(JSON.stringify(body));
+  // With its length, an adapter writes the answer in one go instead of streaming it.
+  const response = new Response(bytes, {
+    status,
+    headers: { ...BASE_HEADERS, 'Content-Type': 'application/json', 'Content-Length': String(bytes.byteLength) },
+  });
   for (const [name, value] of new Headers(headers)) response.headers.append(name, value);
   return response;
 }
