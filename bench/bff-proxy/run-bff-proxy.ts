@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { BFF_CLIENT_ID, startIdp, type Idp } from '../../apps/idp/src/idp.ts';
 import { TestBrowser } from '../../packages/bff/src/testing/browser.ts';
 import { freePort } from '../../packages/bff/src/testing/harness.ts';
+import { nextMessage } from '../bff-scale/worker-messages.ts';
 import { bareProxy } from './bare-proxy.ts';
 import type { LoadRequest, LoadResult, WorkerMessage } from './load-worker.ts';
 
@@ -95,30 +96,8 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-/** The worker's next message, or a rejection after `timeoutMs` (so the bench always stops by itself). */
-function next(worker: Worker, timeoutMs: number): Promise<WorkerMessage> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`bench: the load worker did not answer within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onMessage = (message: WorkerMessage) => {
-      cleanup();
-      resolve(message);
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    const cleanup = () => {
-      clearTimeout(timer);
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-    };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-  });
-}
+/** The load worker's next message (or a rejection after `timeoutMs`). */
+const next = (worker: Worker, timeoutMs: number) => nextMessage<WorkerMessage>(worker, timeoutMs);
 
 async function round(worker: Worker, job: Omit<LoadRequest, 'kind'>): Promise<LoadResult> {
   worker.postMessage({ kind: 'load', ...job } satisfies LoadRequest);

@@ -1,4 +1,4 @@
-import { LatchkeyConfigError } from '@latchkey/core';
+import { LatchkeyConfigError, ɵisAllowedEndpoint } from '@latchkey/core';
 import { DEFAULT_BFF_BASE } from '@latchkey/core/bff';
 import type { SessionHub } from './hub.ts';
 import type { ServerSessionStore } from './stores/types.ts';
@@ -122,7 +122,7 @@ function count(value: number | undefined, fallback: number, field: string): numb
 export function resolveBffOptions(options: BffOptions): ResolvedBffOptions {
   if (!options || typeof options !== 'object') throw new LatchkeyConfigError('bff: options are required.');
   const issuer = absoluteUrl(options.issuer, 'issuer');
-  if (issuer.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(issuer.hostname)) {
+  if (!ɵisAllowedEndpoint(issuer)) {
     throw new LatchkeyConfigError('bff: "issuer" must be https (plain http only on a loopback host, for a development provider).');
   }
   if (typeof options.clientId !== 'string' || options.clientId === '') throw new LatchkeyConfigError('bff: "clientId" is required.');

@@ -1,5 +1,5 @@
 import type { LogoutOptions } from '../config.ts';
-import { LatchkeyConfigError, LatchkeyError, type LatchkeyErrorCause } from '../errors.ts';
+import { LatchkeyConfigError, LatchkeyError } from '../errors.ts';
 import { Emitter } from '../events.ts';
 import { safeReturnTo } from '../return-to.ts';
 import { timeoutUntil } from '../schedule.ts';
@@ -10,9 +10,9 @@ import type { ResolvedBffOptions } from './bff-options.ts';
 import type { BffSessionPorts } from './bff-ports.ts';
 import { leadEventStream } from './event-stream.ts';
 import { callbackError, CALLBACK_ERROR_PARAM } from './callback-error.ts';
-import { parseBffSessionBody, parseJson, parseLogoutBody, type CheckedSessionBody } from './session-body.ts';
+import { parseBffSessionBody, parseLogoutBody, type CheckedSessionBody } from './session-body.ts';
+import { bffCaller, unavailable } from './bff-call.ts';
 import { listenForWakeups } from './wakeups.ts';
-import { CSRF_HEADER, CSRF_VALUE } from './wire.ts';
 
 /** The BFF-mode session: a {@link Session}, plus "Stay signed in". */
 export interface BffSession extends Session {
@@ -49,8 +49,6 @@ type Relay = typeof NEVER | typeof IF_CHANGED | typeof ALWAYS;
 /** What the tabs of one browser tell each other (`latchkey:bff:` + base). */
 type TabMessage = { readonly kind: 'session'; readonly body: unknown; readonly receivedAt: number } | { readonly kind: 'logout' };
 
-/** A BFF that neither answers nor fails must not keep the page `loading` for ever. */
-const REQUEST_TIMEOUT_MS = 10_000;
 /**
  * The server ends a session on its timer and says so at once; one that ends this close to its known
  * end timed out (the two clocks differ by a round trip), anything earlier ended by a logout.
@@ -58,9 +56,6 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const END_SLACK_MS = 2_000;
 // Failures a later answer from the BFF disproves; any other error stays until a sign-in or clearError().
 const TRANSIENT = /^LATCHKEY_(BFF_UNAVAILABLE|CSRF_REJECTED)$/;
-
-const unavailable = (cause?: LatchkeyErrorCause) =>
-  new LatchkeyError('LATCHKEY_BFF_UNAVAILABLE', 'The BFF did not answer (see the cause); nothing changed: retry.', cause);
 
 /**
  * The browser side of BFF mode. One source of truth, the record of what the server last said (and
@@ -217,29 +212,7 @@ export function bffBrowserSession(
 
   // ---- the BFF ----
 
-  /**
-   * Calls a BFF endpoint: same origin, the session cookie, the CSRF header. Every failure is a
-   * `LatchkeyError`: `LATCHKEY_CSRF_REJECTED` for a 403, else `LATCHKEY_BFF_UNAVAILABLE`.
-   */
-  const call = async (method: string, path: string): Promise<unknown> => {
-    let cause: LatchkeyErrorCause | undefined;
-    try {
-      const response = await fetchBff(base + path, {
-        method,
-        headers: { [CSRF_HEADER]: CSRF_VALUE },
-        credentials: 'same-origin',
-        cache: 'no-store',
-        signal: AbortSignal.any([life.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
-      });
-      cause = { status: response.status };
-      if (response.ok) return parseJson(await response.text());
-    } catch (error) {
-      cause ??= { name: (error as Error | undefined)?.name };
-    }
-    throw cause.status === 403
-      ? new LatchkeyError('LATCHKEY_CSRF_REJECTED', 'The BFF refused this as cross-site: serve the app and the BFF from one origin.', cause)
-      : unavailable(cause);
-  };
+  const call = bffCaller(fetchBff, base, life.signal);
 
   /** `GET {base}/session` (a look) or `POST` (activity: slides the idle timeout); a failure is put in the state, and rejects. */
   const request = async (method: string, relay: Relay): Promise<void> => {
