@@ -1,6 +1,7 @@
 import type { BffProxyResult } from './bff-proxy/run-bff-proxy.ts';
 import type { BffScaleResult } from './bff-scale/run-bff-scale.ts';
 import type { AppSize } from './bundle-size/run-bundle-size.ts';
+import type { DpopBenchResult } from './dpop/run-dpop.ts';
 import type { MemoryResult } from './memory/run-memory.ts';
 import type { SessionBehaviour } from './session-behaviour/run-session-behaviour.ts';
 import type { SessionCheckResults } from './session-check/run-session-check.ts';
@@ -16,6 +17,7 @@ export interface BenchResults {
   readonly memory: MemoryResult;
   readonly bffProxy: BffProxyResult;
   readonly bffScale: BffScaleResult;
+  readonly dpop: DpopBenchResult;
   /** Installed versions by package name. */
   readonly versions: Readonly<Record<string, string>>;
 }
@@ -428,6 +430,54 @@ function budgetRows(budgets: readonly SizeResult[]): Row[] {
   ]);
 }
 
+/** Part 8's rows: DPoP in browser mode (bench/dpop/run-dpop.ts). */
+export function dpopRows(d: DpopBenchResult): Row[] {
+  const us = (n: number) => `${n < 100 ? n.toFixed(1) : int(n)} µs`;
+  const signed = (bytes: number) => `${bytes < 0 ? '−' : '+'}${kB(Math.abs(bytes))}`;
+  const { timings: t, load } = d.chromium;
+  const batches = (x: (typeof t)['proof']) => `batches ${us(x.minUs)}–${us(x.maxUs)}`;
+  const measure = `µs per call in Chromium, median of ${t.proof.batches} interleaved batch means of ${load.batch}`;
+  const call = `${measure}: a \`fetch\` of a loopback API of another origin (preflight cached; the API does not verify the proof)`;
+  const b = d.bytes;
+  const app = "Latchkey, the demo's imports (size-budget.ts's check)";
+  const modules = b.modules.map((m) => `${m.path.replace(/^.*\/dist\//, '')} ${kB(m.minifiedBytes)}`).join(', ');
+  return [
+    [
+      '8',
+      `${measure}: one DPoP proof`,
+      `Latchkey \`createDpopProof\` (ES256 over WebCrypto; GET, \`ath\` of a ${d.chromium.accessTokenLength}-character token, no nonce)`,
+      us(t.proof.medianUs),
+      `${((100 * t.proof.medianUs) / t.bearerCall.medianUs).toFixed(1)} % of a Bearer call; ${batches(t.proof)}; a ${d.chromium.proofLength}-character \`DPoP\` header`,
+      '',
+    ],
+    ['8', call, '`Authorization: Bearer`, no proof', us(t.bearerCall.medianUs), `1×; ${batches(t.bearerCall)}`, ''],
+    [
+      '8',
+      call,
+      'a proof, then `Authorization: DPoP` and the `DPoP` header',
+      us(t.dpopCall.medianUs),
+      `+${us(d.chromium.pairedAddedUs)} a call (median of the rounds' differences); ${batches(t.dpopCall)}`,
+      '',
+    ],
+    [
+      '8',
+      'bytes DPoP adds to the initial chunks (gzip)',
+      app,
+      signed(b.initialAddedBytes),
+      `${kB(b.initialGzipBytes)}, against ${kB(b.preDpop.initial)} at ${b.preDpop.commit} (npm run size, to 10 bytes)`,
+      `≤ +${kB(b.goalBytes)} ${met(b.goalMet)}`,
+    ],
+    [
+      '8',
+      'bytes DPoP adds to the lazy chunks (gzip)',
+      app,
+      signed(b.lazyAddedBytes),
+      `${kB(b.lazyGzipBytes)}, against ${kB(b.preDpop.lazy)} at ${b.preDpop.commit}; core's DPoP modules, minified: ${modules}`,
+      `core's DPoP modules all lazy ${met(b.modules.length > 0 && b.modules.every((m) => !m.initial))}`,
+    ],
+  ];
+}
+
 /** The one table `npm run bench` prints and writes into RESULTS.md. */
 export function resultsTable(results: BenchResults): string {
   const rows: Row[] = [
@@ -440,6 +490,7 @@ export function resultsTable(results: BenchResults): string {
     ...stormRows(results.bffScale.storm, results.versions),
     ...lookupRows(results.bffScale.lookups, results.versions),
     ...heapRows(results.bffScale.heap),
+    ...dpopRows(results.dpop),
   ];
   const escape = (cell: string) => cell.replace(/\|/g, '\\|');
   return [

@@ -6,7 +6,7 @@
 // lands in chunks of its own. The initial bytes are what a page downloads before Latchkey's code runs
 // (the entry chunk and the chunks it imports statically); the lazy bytes are fetched on first use
 // (e.g. the sign-in protocol). Each chunk is gzipped apart, as a browser downloads it, and the sizes summed.
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,8 @@ export interface SizeResult {
   readonly budgets: readonly BudgetResult[];
   /** Every budget of the check passed. */
   readonly passed: boolean;
+  /** esbuild's metafile of the build, for a breakdown by module (the bench's DPoP part); left out of `--json`. */
+  readonly metafile?: Metafile;
 }
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -98,19 +100,24 @@ export async function sizeChecks(): Promise<SizeCheck[]> {
       // 22.47 kB when the protocol became a lazy chunk (19.47 kB as one bundle before): the parts of the
       // session and the split itself cost bytes (see the budget below). 26.50 kB since the API has BFF
       // mode's browser side too (createBffSession, +4 kB); an app of either mode bundles only its own.
-      budgets: [{ part: 'total', budgetBytes: 26_700 }],
+      // 28.54 kB with DPoP (+1.9 kB lazy: the key store, the API proof, oauth4webapi's DPoP handle).
+      budgets: [{ part: 'total', budgetBytes: 28_700 }],
     },
     {
       name: `@latchkey/angular as the demo imports it (${names.join(', ')}; with core and oauth4webapi)`,
       contents: `export { ${names.join(', ')} } from '@latchkey/angular';`,
       budgets: [
         // What every page of the app downloads before it can say whether the user is signed in.
-        { part: 'initial', budgetBytes: 11_000, targetBytes: 10_000 },
+        // 10.99 kB before DPoP, 11.54 kB with it (+0.55 kB, over the issue's goal of +0.3 kB, reported by the
+        // bench): the session's request headers and nonce hand-off, session.fetch(), auth.fetch() and
+        // auth.dpop(), the interceptor's nonce retry, the stored key thumbprint and the `dpop` option.
+        { part: 'initial', budgetBytes: 11_600, targetBytes: 10_000 },
         // 25.08 kB when the protocol became a lazy chunk, against 22.31 kB as one bundle: +0.78 kB is the
         // split itself (three chunks gzipped apart), the rest the session's parts and what came with them
         // (the chunk-load error, preloading, the inert server session, per-operation errors). The goal,
-        // one bundle's size + 1 kB, is reported until it is met.
-        { part: 'total', budgetBytes: 25_300, targetBytes: 23_300 },
+        // one bundle's size + 1 kB, is reported until it is met. 28.31 kB with DPoP (lazy 14.27 → 16.77 kB:
+        // the IndexedDB key store, the API proof, session.fetch(), oauth4webapi's DPoP handle).
+        { part: 'total', budgetBytes: 28_400, targetBytes: 23_300 },
       ],
     },
     {
@@ -172,7 +179,15 @@ export async function measureSize(check: SizeCheck): Promise<SizeResult> {
     const gzipBytes = sizes[b.part].gzipBytes;
     return { ...b, gzipBytes, passed: gzipBytes <= b.budgetBytes };
   });
-  return { name: check.name, contents: check.contents, ...sizes, chunks, budgets, passed: budgets.every((b) => b.passed) };
+  return {
+    name: check.name,
+    contents: check.contents,
+    ...sizes,
+    chunks,
+    budgets,
+    passed: budgets.every((b) => b.passed),
+    metafile: result.metafile,
+  };
 }
 
 const kB = (bytes: number) => `${(bytes / 1000).toFixed(2)} kB`;
@@ -201,6 +216,9 @@ if (import.meta.main) {
   const budgets = results.flatMap((r) => r.budgets);
   const passed = budgets.filter((b) => b.passed).length;
   if (jsonIndex > 0)
-    await writeFile(process.argv[jsonIndex + 1] as string, JSON.stringify({ passed, failed: budgets.length - passed, results }, null, 2));
+    await writeFile(
+      process.argv[jsonIndex + 1] as string,
+      JSON.stringify({ passed, failed: budgets.length - passed, results: results.map(({ metafile: _, ...r }) => r) }, null, 2),
+    );
   process.exit(passed === budgets.length ? 0 : 1);
 }

@@ -12,6 +12,8 @@ import {
   idpIssuer,
   ports,
   shortIdpIssuer,
+  nonceIdpIssuer,
+  nonceApiOrigin,
 } from './tests/stack.ts';
 
 /**
@@ -123,7 +125,9 @@ export default defineConfig({
         LATCHKEY_ISSUER: idpIssuer,
         LATCHKEY_API: apiOrigin,
         LATCHKEY_AUDIENCE: apiOrigin,
-        DEMO_CONNECT_SRC: `${shortIdpIssuer} ${hostileOrigin} ${glewlwydOrigin}`,
+        // As with the bundled provider by default (LATCHKEY_ISSUER alone would turn it off).
+        LATCHKEY_DPOP: '1',
+        DEMO_CONNECT_SRC: `${shortIdpIssuer} ${hostileOrigin} ${glewlwydOrigin} ${nonceIdpIssuer} ${nonceApiOrigin}`,
       },
       reuseExistingServer: false,
       stdout: 'ignore',

@@ -104,10 +104,13 @@ try {
 if (stopping) await new Promise(() => {}); // exits through stop()
 
 const bffMode = process.env['LATCHKEY_MODE'] === 'bff';
+// What the demo serves the page: whether its tokens are DPoP-bound (LATCHKEY_DPOP, on with the bundled provider).
+const dpop = ((await (await fetch(`http://localhost:${demoPort}/config.json`)).json()) as { dpop?: boolean }).dpop === true;
+const browserMode = dpop ? 'browser mode, DPoP-bound tokens (LATCHKEY_DPOP=0 for Bearer)' : 'browser mode, Bearer tokens';
 const secretNote =
   bffMode && !process.env['LATCHKEY_CLIENT_SECRET'] ? ' with the development client secret (set LATCHKEY_CLIENT_SECRET for any other)' : '';
 console.log(`
-  Latchkey demo:  http://localhost:${demoPort} (${bffMode ? `BFF mode: the demo's server is the OAuth client${secretNote}` : 'browser mode'})
+  Latchkey demo:  http://localhost:${demoPort} (${bffMode ? `BFF mode: the demo's server is the OAuth client${secretNote}` : browserMode})
   Provider:       ${external ?? `${bundledIssuer} (bundled dev provider)`}
   Demo API:       http://localhost:${apiPort} (GET /api/public, /api/private)
 ${external ? '' : '  Accounts:       alice / alice (Alice Liddell), bob / bob (Bob Builder) — development only\n'}

@@ -52,12 +52,12 @@ export function playwrightResults(report: { suites: readonly PlaywrightSuite[] }
   return results;
 }
 
-/** The unit tests of a Vitest JSON report (the core's, or the BFF's with `kind` `bff`). */
+/** The unit tests of a Vitest JSON report (the core's, the BFF's with `kind` `bff`, the demo API's with `api`). */
 export function vitestResults(
   report: {
     testResults: readonly { name: string; assertionResults: readonly { ancestorTitles: string[]; title: string; status: string }[] }[];
   },
-  kind: 'core' | 'bff' = 'core',
+  kind: 'core' | 'bff' | 'api' = 'core',
 ): TestResult[] {
   return report.testResults.flatMap((file) =>
     file.assertionResults.map((test) => ({
@@ -113,7 +113,8 @@ export function markdown(rows: readonly RowCoverage[], run: { startTime?: string
     'their result in the last run. Browser tests (`e2e:`) drive the real demo in Chromium; the hostile-provider cases',
     'run against `e2e/hostile`, a provider that misbehaves in one way per issuer (`http://127.0.0.1:PORT/<case>`).',
     "Core tests (`core:`) are the session engine's unit and property tests, for what the demo cannot reach; BFF tests",
-    '(`bff:`) drive `@latchkey/bff` against the real dev provider, for what a browser cannot send.',
+    '(`bff:`) drive `@latchkey/bff` against the real dev provider, for what a browser cannot send; API tests (`api:`)',
+    "are the demo API's, for the resource server's side of DPoP.",
     '',
     // The day only: a file that changed on every run would always be dirty in the working tree.
     `Last run: ${run.startTime?.slice(0, 10) ?? 'unknown'} — ${run.browserTests} browser tests, ${run.coreTests} unit tests.`,
@@ -143,6 +144,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       e2e: { type: 'string', default: root('.test-results/e2e.json') },
       core: { type: 'string', default: root('.test-results/core.json') },
       bff: { type: 'string', default: root('.test-results/bff.json') },
+      api: { type: 'string', default: root('.test-results/api.json') },
       out: { type: 'string', default: root('docs/security.md') },
       json: { type: 'string' },
     },
@@ -151,7 +153,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const core = (await readJson(values.core)) as Parameters<typeof vitestResults>[0] | undefined;
   const browser = e2e ? playwrightResults(e2e) : [];
   const bff = (await readJson(values.bff)) as Parameters<typeof vitestResults>[0] | undefined;
-  const unit = [...(core ? vitestResults(core) : []), ...(bff ? vitestResults(bff, 'bff') : [])];
+  const api = (await readJson(values.api)) as Parameters<typeof vitestResults>[0] | undefined;
+  const unit = [...(core ? vitestResults(core) : []), ...(bff ? vitestResults(bff, 'bff') : []), ...(api ? vitestResults(api, 'api') : [])];
   const rows = coverage([...browser, ...unit]);
   await writeFile(values.out, markdown(rows, { startTime: e2e?.stats?.startTime, browserTests: browser.length, coreTests: unit.length }));
   // Covered: it has tests, and every one named for it ran and passed. A skipped or missing one proves nothing.

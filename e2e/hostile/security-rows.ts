@@ -3,7 +3,7 @@
 // description: <row id> }`, see `securityRow()`); tests written before this table, and the core's unit
 // tests, are named here. `report.ts` turns this into docs/security.md with each test's last result.
 
-export const sections = ['Hostile provider', 'Client-side rules', 'Robustness', 'BFF mode'] as const;
+export const sections = ['Hostile provider', 'Client-side rules', 'Robustness', 'Stolen tokens (DPoP)', 'BFF mode'] as const;
 
 export interface SecurityRow {
   readonly id: string;
@@ -13,7 +13,7 @@ export interface SecurityRow {
   /** What Latchkey does, as docs/security.md says it. */
   readonly we: string;
   /**
-   * Tests that cover the row without an annotation, as `e2e:`, `core:` or `bff:` + file › describe › title,
+   * Tests that cover the row without an annotation, as `e2e:`, `core:`, `bff:` or `api:` (the demo API's) + file › describe › title,
    * exactly as the Playwright and Vitest reports name them.
    */
   readonly alsoCoveredBy?: readonly string[];
@@ -23,6 +23,8 @@ const flow = "e2e:session-flow.spec.ts › the tutorial's session flow › ";
 const engine = 'e2e:session-engine.spec.ts › the session engine in a real browser › ';
 const callback = 'core:session.spec.ts › handleRedirectCallback › ';
 const refresh = 'core:refresh.spec.ts › refresh › ';
+const dpop = 'core:dpop.spec.ts › DPoP: the tokens bound to a key that cannot leave the browser › ';
+const api = 'api:api.spec.ts › the demo API with DPoP › ';
 const bffHappy = 'bff:sign-in.spec.ts › sign-in: the happy path › ';
 const bffCsrf = 'bff:csrf.spec.ts › CSRF: the custom header, and Origin and Sec-Fetch-Site the app own › ';
 const bffCors = 'bff:csrf.spec.ts › cross-origin read: no CORS grant on any answer › ';
@@ -182,7 +184,7 @@ export const securityRows = [
     case: 'A rotated refresh token',
     we: 'stored before it is used again; never two refreshes with one token (tabs included)',
     alsoCoveredBy: [
-      `${engine}five tabs reaching expiry together with rotating refresh tokens make exactly one refresh per rotation, over 10 rotations`,
+      `${engine}five tabs reaching expiry together with rotating refresh tokens (DPoP-bound) make exactly one refresh per rotation, over 10 rotations`,
       `${refresh}five tabs whose localStorage sees the others' writes late still make one request per rotation (no reuse)`,
     ],
   },
@@ -264,7 +266,7 @@ export const securityRows = [
     case: 'Five tabs reach expiry together with a rotating refresh token',
     we: 'exactly one refresh request, every tab keeps its session',
     alsoCoveredBy: [
-      `${engine}five tabs reaching expiry together with rotating refresh tokens make exactly one refresh per rotation, over 10 rotations`,
+      `${engine}five tabs reaching expiry together with rotating refresh tokens (DPoP-bound) make exactly one refresh per rotation, over 10 rotations`,
     ],
   },
   {
@@ -283,6 +285,64 @@ export const securityRows = [
     case: 'Back button after logout',
     we: 'no authenticated page is shown from the history cache',
     alsoCoveredBy: [`${engine}the back button after logout shows no signed-in page`],
+  },
+  // ---- Stolen tokens (XSS): browser mode with DPoP (dpop.spec.ts, core's dpop.spec.ts, the demo API's tests) ----
+  {
+    id: 'dpop-stolen-bearer',
+    section: 'Stolen tokens (DPoP)',
+    case: 'stolen access token, Bearer',
+    we: 'sent from another machine as `Bearer`: the demo API refuses a DPoP-bound token without its proof (401)',
+    alsoCoveredBy: [`${api}refuses the DPoP-bound token as a bearer token, with or without the proof`],
+  },
+  {
+    id: 'dpop-stolen-own-proof',
+    section: 'Stolen tokens (DPoP)',
+    case: 'stolen access token, DPoP',
+    we: "sent with a proof made with the attacker's key: refused, `cnf.jkt` does not match the proof's key (401)",
+    alsoCoveredBy: [`${api}refuses a proof made with another key: its own jwk, or the bound jwk with a signature of another key`],
+  },
+  {
+    id: 'dpop-stolen-refresh',
+    section: 'Stolen tokens (DPoP)',
+    case: 'stolen refresh token',
+    we: "redeemed at the token endpoint from another machine: refused by the provider (the public client's refresh token is bound to the key)",
+    alsoCoveredBy: [`${dpop}refreshes with a proof of the same key; without one (another machine) the refresh token is refused`],
+  },
+  {
+    id: 'dpop-key',
+    section: 'Stolen tokens (DPoP)',
+    case: 'the key itself',
+    we: '`crypto.subtle.exportKey` on the stored key fails: it is non-extractable',
+    alsoCoveredBy: [
+      `${dpop}signs in with a non-extractable ES256 key: the code exchange carries its proof, the tokens are stored as DPoP-bound to it`,
+    ],
+  },
+  {
+    id: 'dpop-replay',
+    section: 'Stolen tokens (DPoP)',
+    case: 'proof replay',
+    we: 'a captured proof replayed: refused (`jti` within the `iat` window); every proof Latchkey makes has a new `jti`',
+    alsoCoveredBy: [
+      `${api}accepts a proof once: the same proof again (same jti) is a replay`,
+      `${dpop}sends APIs Authorization: DPoP and a fresh proof: htm, htu without query or fragment, ath of the token, a new jti each time`,
+    ],
+  },
+  {
+    id: 'dpop-nonce',
+    section: 'Stolen tokens (DPoP)',
+    case: 'provider nonce',
+    we: '`use_dpop_nonce` (from the provider or an API): one retry with the nonce, never a loop',
+    alsoCoveredBy: [
+      `${dpop}a provider nonce costs one retry of the code exchange, none later; a provider that keeps asking fails the sign-in after two requests`,
+      `${dpop}session.fetch() retries once with the API's nonce, and never loops on an API that keeps asking`,
+    ],
+  },
+  {
+    id: 'dpop-logout',
+    section: 'Stolen tokens (DPoP)',
+    case: 'logout',
+    we: 'the key is deleted in every tab; a new sign-in gets a new key',
+    alsoCoveredBy: [`${dpop}logout deletes the key from the store; another tab forgets its copy; the next sign-in makes a new key`],
   },
   // ---- BFF mode (one node: bff.spec.ts and @latchkey/bff's tests; many nodes on Redis: bff-nodes.spec.ts) ----
   {

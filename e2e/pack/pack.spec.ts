@@ -5,7 +5,7 @@
 import { expect, test } from '@playwright/test';
 import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEMO_CLIENT_ID, startIdp, type Idp } from '../../apps/idp/src/idp.ts';
+import { DEMO_BEARER_CLIENT_ID, startIdp, type Idp } from '../../apps/idp/src/idp.ts';
 import { freePort } from '../../packages/bff/src/testing/harness.ts';
 import { serveStatic } from './static-server.ts';
 import { install, pack, packageNames, root, rootLicense, run, type PackageName, type Tarball } from './tarballs.ts';
@@ -75,7 +75,7 @@ test('the app builds with the Angular CLI against the tarballs', async () => {
 
 test('the built app signs in and out at the real dev provider in Chromium: Log In, PKCE S256, Log Out', async ({ page }) => {
   let idp: Idp | undefined;
-  const server = await serveStatic(join(app, 'dist', 'browser'), () => ({ issuer: idp?.issuer, clientId: DEMO_CLIENT_ID }));
+  const server = await serveStatic(join(app, 'dist', 'browser'), () => ({ issuer: idp?.issuer, clientId: DEMO_BEARER_CLIENT_ID }));
   try {
     idp = await startIdp({
       port: await freePort(),
@@ -97,7 +97,7 @@ test('the built app signs in and out at the real dev provider in Chromium: Log I
     await page.getByRole('button', { name: 'Log In' }).click();
     const query = new URL((await authorize).url()).searchParams;
     expect(Object.fromEntries(query)).toMatchObject({
-      client_id: DEMO_CLIENT_ID,
+      client_id: DEMO_BEARER_CLIENT_ID,
       response_type: 'code',
       redirect_uri: `${server.origin}/callback`,
       code_challenge_method: 'S256',

@@ -150,25 +150,31 @@ export async function captureCallback(page: Page): Promise<string> {
 export async function useShortLivedProvider(target: Page | BrowserContext, options: { offline: boolean }): Promise<void> {
   const scope = options.offline ? 'openid profile email offline_access' : 'openid profile email';
   await target.route(`${demoOrigin}/config.json`, (route) =>
-    route.fulfill({ json: { issuer: shortIdpIssuer, clientId: 'latchkey-demo', scope, endSessionMethod: 'GET' } }),
+    route.fulfill({ json: { issuer: shortIdpIssuer, clientId: 'latchkey-demo', scope, endSessionMethod: 'GET', dpop: true } }),
   );
 }
 
-/** Counts refresh-token grant requests made by every page of a context. */
-export function countRefreshes(context: BrowserContext): { readonly times: number[]; readonly log: string[] } {
+/** Counts refresh-token grant requests made by every page of a context (`withProof`: those that carried a DPoP proof). */
+export function countRefreshes(context: BrowserContext): {
+  readonly times: number[];
+  readonly log: string[];
+  readonly withProof: number[];
+} {
   const times: number[] = [];
   const log: string[] = [];
+  const withProof: number[] = [];
   const tokens = new Map<string, number>();
   context.on('request', (request) => {
     if (request.method() === 'POST' && request.url().endsWith('/token') && request.postData()?.includes('grant_type=refresh_token')) {
       times.push(Date.now());
+      if (request.headers()['dpop']) withProof.push(Date.now());
       // Which refresh token (by order of first use), never the token itself.
       const token = new URLSearchParams(request.postData() ?? '').get('refresh_token') ?? '';
       if (!tokens.has(token)) tokens.set(token, tokens.size + 1);
       log.push(`refresh token #${tokens.get(token)} from ${context.pages().indexOf(request.frame().page())}`);
     }
   });
-  return { times, log };
+  return { times, log, withProof };
 }
 
 /** The session's end as the demo shows it (the greeting's <time>, to the millisecond), in epoch ms. */
@@ -188,12 +194,18 @@ export async function useHostileProvider(target: Page | BrowserContext, name: st
 /**
  * Points the demo (through its run-time /config.json) at a provider other than the bundled one, for the
  * `latchkey-demo` client; the rest of the demo's configuration (its API, idle timeout) is kept. The
- * audience is the bundled provider's business: other providers know no resource indicators.
+ * audience and DPoP are the bundled provider's business: other providers know no resource indicators.
  */
 export async function useOtherProvider(target: Page | BrowserContext, patch: Record<string, unknown> & { issuer: string }): Promise<void> {
   await target.route(`${demoOrigin}/config.json`, async (route) => {
     const response = await route.fetch();
-    const { audience: _audience, audienceParameter: _parameter, ...config } = (await response.json()) as Record<string, unknown>;
+    // The bundled provider's business too: DPoP (other providers answer proofs with Bearer tokens, or fail them).
+    const {
+      audience: _audience,
+      audienceParameter: _parameter,
+      dpop: _dpop,
+      ...config
+    } = (await response.json()) as Record<string, unknown>;
     await route.fulfill({ response, json: { ...config, clientId: 'latchkey-demo', ...patch } });
   });
 }

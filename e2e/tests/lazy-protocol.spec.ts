@@ -80,7 +80,8 @@ test.describe('the protocol, loaded on first use', () => {
   test('a protocol chunk that answers 404 (a deploy since the page opened) is LATCHKEY_CHUNK_LOAD_FAILED, and the user stays signed in', async ({
     page,
   }) => {
-    await patchConfig(page, { preloadProtocol: false });
+    // Bearer tokens: an API call needs the chunk only to refresh (a DPoP proof needs it for every call: below).
+    await patchConfig(page, { preloadProtocol: false, clientId: 'latchkey-demo-bearer', dpop: false });
     await page.goto('/');
     await signIn(page);
     const refused = await protocolChunkGone(page);
@@ -100,10 +101,37 @@ test.describe('the protocol, loaded on first use', () => {
     // Still signed in, with the session kept; the retried call went out with the token it has.
     await expect(page.getByRole('button', { name: 'Log Out', exact: true })).toBeVisible();
     await expect(page.getByRole('heading', { name: /^Private endpoint — 200$/ })).toBeVisible();
-    expect(await page.evaluate(() => localStorage.getItem('latchkey:latchkey-demo'))).toContain('"v":1');
+    expect(await page.evaluate(() => localStorage.getItem('latchkey:latchkey-demo-bearer'))).toContain('"v":1');
     // A reload (what the message says) brings the session back, chunk and all.
     await page.unroute(/\.js(\?|$)/);
     await page.reload();
     await expect(page.getByText('Signed in as Alice Liddell').or(page.getByRole('button', { name: 'Log Out', exact: true }))).toBeVisible();
+  });
+
+  test('with DPoP, an API call after the chunk is gone goes without a token (no proof can be made): LATCHKEY_CHUNK_LOAD_FAILED, still signed in', async ({
+    page,
+  }) => {
+    await patchConfig(page, { preloadProtocol: false });
+    await page.goto('/');
+    await signIn(page);
+    const refused = await protocolChunkGone(page);
+    await page.goto('/api');
+    await expect(page.getByRole('button', { name: 'Log Out', exact: true })).toBeVisible();
+    const sent: (string | undefined)[] = [];
+    page.on('request', (request) => {
+      if (request.url() === `${apiOrigin}/api/private` && request.method() === 'GET') sent.push(request.headers()['authorization']);
+    });
+    await page.getByRole('button', { name: 'Call private API', exact: true }).click();
+    await expect(page.getByRole('heading', { name: /^Private endpoint — 401$/ })).toBeVisible();
+    await expect(page.getByRole('alert').filter({ hasText: 'LATCHKEY_CHUNK_LOAD_FAILED' })).toBeVisible();
+    expect(refused.length).toBeGreaterThan(0);
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.every((header) => header === undefined)).toBe(true);
+    await expect(page.getByRole('button', { name: 'Log Out', exact: true })).toBeVisible();
+    // A reload brings the chunk back, and the call goes with its proof.
+    await page.unroute(/\.js(\?|$)/);
+    await page.reload();
+    await page.getByRole('button', { name: 'Call private API', exact: true }).click();
+    await expect(page.getByRole('heading', { name: /^Private endpoint — 200$/ })).toBeVisible();
   });
 });

@@ -44,7 +44,7 @@ test.describe('the session engine in a real browser', () => {
     expect(refreshes.times).toHaveLength(1);
   });
 
-  test('five tabs reaching expiry together with rotating refresh tokens make exactly one refresh per rotation, over 10 rotations', async ({
+  test('five tabs reaching expiry together with rotating refresh tokens (DPoP-bound) make exactly one refresh per rotation, over 10 rotations', async ({
     context,
   }) => {
     test.setTimeout(180_000);
@@ -63,6 +63,8 @@ test.describe('the session engine in a real browser', () => {
     console.log(refreshes.log.join('; '));
     // One request per rotation: consecutive refreshes are a rotation apart, never a duplicate race.
     for (const gap of gaps) expect(gap).toBeGreaterThan(TTL_MS / 2);
+    // The demo's sessions are DPoP-bound: each refresh carries a proof of the tabs' one key.
+    expect(refreshes.withProof).toHaveLength(refreshes.times.length);
     for (const tab of tabs) {
       await expect(tab.getByRole('button', { name: 'Log Out', exact: true })).toBeVisible();
       expect(await shownExpiry(tab)).toBeGreaterThan(Date.now());

@@ -170,7 +170,7 @@ test.describe('expiry', () => {
   test('a token that expires while the page is open flips the page to Log In by itself', async ({ page }) => {
     // The demo without offline_access, against the provider whose tokens live a few seconds.
     await page.route('**/config.json', (route) =>
-      route.fulfill({ json: { issuer: shortIdpIssuer, clientId: 'latchkey-demo', scope: 'openid profile email' } }),
+      route.fulfill({ json: { issuer: shortIdpIssuer, clientId: 'latchkey-demo', scope: 'openid profile email', dpop: true } }),
     );
     await page.goto('/');
     await signIn(page);

@@ -29,6 +29,9 @@ export const ports = {
   bffNodesIdp: 4415 + offset,
   bffNodesApi: 4332 + offset,
   bffNodesTtlSeconds: 15,
+  /** DPoP nonces (dpop.spec.ts): a provider and an API that answer `use_dpop_nonce` first, started by the test. */
+  nonceIdp: 4416 + offset,
+  nonceApi: 4333 + offset,
 } as const;
 
 export const demoOrigin = `http://localhost:${ports.demo}`;
@@ -38,6 +41,9 @@ export const apiOrigin = `http://localhost:${ports.api}`;
 export const hostileOrigin = `http://127.0.0.1:${ports.hostile}`;
 export const glewlwydOrigin = `http://localhost:${ports.glewlwyd}`;
 export const glewlwydIssuer = `${glewlwydOrigin}/api/oidc`;
+
+export const nonceIdpIssuer = `http://localhost:${ports.nonceIdp}`;
+export const nonceApiOrigin = `http://localhost:${ports.nonceApi}`;
 
 export const bffDemoOrigin = `http://localhost:${ports.bffDemo}`;
 export const bffIdpIssuer = `http://127.0.0.1:${ports.bffIdp}`;

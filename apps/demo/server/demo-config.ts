@@ -31,6 +31,8 @@ export interface DemoConfig {
   preloadProtocol?: false;
   /** BFF mode: where the BFF is mounted. */
   bffBase?: string;
+  /** Browser mode: the tokens are DPoP-bound (RFC 9449). */
+  dpop?: true;
 }
 
 /** The BFF's client secret when `LATCHKEY_CLIENT_SECRET` is not set: the bundled dev provider's, for development only. */
@@ -46,10 +48,12 @@ export function modeFromEnv(env: NodeJS.ProcessEnv): DemoMode {
 /** Reads the demo's provider from the environment: no rebuild to point the demo elsewhere. */
 export function demoConfigFromEnv(env: NodeJS.ProcessEnv): DemoConfig {
   const mode = modeFromEnv(env);
+  // DPoP in browser mode: on with the bundled provider (its demo client requires it), off elsewhere unless asked.
+  const dpop = mode === 'browser' && dpopFromEnv(env);
   const config: DemoConfig = {
     mode,
     issuer: env['LATCHKEY_ISSUER'] || 'http://localhost:4400',
-    clientId: env['LATCHKEY_CLIENT_ID'] || (mode === 'bff' ? 'latchkey-bff' : 'latchkey-demo'),
+    clientId: env['LATCHKEY_CLIENT_ID'] || (mode === 'bff' ? 'latchkey-bff' : dpop ? 'latchkey-demo' : 'latchkey-demo-bearer'),
     scope: env['LATCHKEY_SCOPE'] || 'openid profile email offline_access',
     // RP-initiated logout by GET with id_token_hint, the form every provider takes (the bundled
     // oidc-provider refuses a cross-site POST: its session cookie is SameSite=Lax on http).
@@ -62,6 +66,7 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv): DemoConfig {
   config.api = mode === 'bff' ? `${BFF_BASE}/api/demo` : api;
   config.tokenFor = mode === 'bff' ? [] : [api];
   if (mode === 'bff') config.bffBase = BFF_BASE;
+  if (dpop) config.dpop = true;
   // With the bundled provider, ask for a JWT access token for the demo API (RFC 8707 resource).
   const audience = env['LATCHKEY_AUDIENCE'] ?? (env['LATCHKEY_ISSUER'] ? undefined : api);
   if (audience) config.audience = audience;
@@ -72,6 +77,14 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv): DemoConfig {
   const param = env['LATCHKEY_AUDIENCE_PARAMETER'];
   if (param === 'resource' || param === 'audience') config.audienceParameter = param;
   return config;
+}
+
+/** `LATCHKEY_DPOP`: `1` or `0`; by default on with the bundled provider and off with another (`LATCHKEY_ISSUER`). */
+function dpopFromEnv(env: NodeJS.ProcessEnv): boolean {
+  const raw = env['LATCHKEY_DPOP'];
+  if (raw === undefined || raw === '') return !env['LATCHKEY_ISSUER'];
+  if (raw !== '0' && raw !== '1') throw new Error(`demo: LATCHKEY_DPOP must be "1" or "0", got "${raw}"`);
+  return raw === '1';
 }
 
 function seconds(env: NodeJS.ProcessEnv, name: string): number | undefined {

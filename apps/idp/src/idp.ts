@@ -25,6 +25,11 @@ export interface IdpOptions {
    * the provider refused (a reused rotated token among them), so a test can count refreshes per rotation.
    */
   readonly testCounters?: boolean;
+  /**
+   * DPoP nonces (RFC 9449 §8): every token request must carry the provider's current nonce, so the
+   * first one is answered `use_dpop_nonce`. Off by default, as at most hosted providers.
+   */
+  readonly dpopNonce?: boolean;
   /** The provider's signing key (a private JWK); generated at start-up when not given. Tests sign with it. */
   readonly signingJwk?: Record<string, unknown>;
   /** ID and access token lifetime. */
@@ -42,7 +47,10 @@ export interface Idp {
   close(): Promise<void>;
 }
 
+/** The demo's public client; it requires DPoP-bound access tokens (RFC 9449). */
 export const DEMO_CLIENT_ID = 'latchkey-demo';
+/** The demo's public client without DPoP (`LATCHKEY_DPOP=0`): a client that requires DPoP refuses an unbound sign-in. */
+export const DEMO_BEARER_CLIENT_ID = 'latchkey-demo-bearer';
 /** The confidential client of the demo's BFF mode (its server signs in; the browser holds a cookie). */
 export const BFF_CLIENT_ID = 'latchkey-bff';
 /** The BFF client's secret when `IDP_BFF_CLIENT_SECRET` is not set: for development only. */
@@ -50,7 +58,7 @@ export const DEV_BFF_CLIENT_SECRET = 'latchkey-bff-development-secret';
 /** The BFF client that signs a `private_key_jwt` assertion (registered when `bffPublicJwk` is given). */
 export const BFF_JWT_CLIENT_ID = 'latchkey-bff-jwt';
 // First-party clients: consent is implicit, `offline_access` included.
-const FIRST_PARTY = new Set([DEMO_CLIENT_ID, BFF_CLIENT_ID, BFF_JWT_CLIENT_ID]);
+const FIRST_PARTY = new Set([DEMO_CLIENT_ID, DEMO_BEARER_CLIENT_ID, BFF_CLIENT_ID, BFF_JWT_CLIENT_ID]);
 const DEMO_SCOPE = 'openid profile email offline_access';
 
 /**
@@ -80,19 +88,20 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     response_types: ['code'],
     scope: DEMO_SCOPE,
   };
+  const publicClient: Omit<ClientMetadata, 'client_id'> = {
+    token_endpoint_auth_method: 'none',
+    application_type: 'web',
+    redirect_uris: [`${options.demoOrigin}/callback`],
+    post_logout_redirect_uris: [`${options.demoOrigin}/`],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    scope: DEMO_SCOPE,
+  };
   const configuration: Configuration = {
     clients: [
-      {
-        client_id: DEMO_CLIENT_ID,
-        client_name: 'Latchkey demo',
-        token_endpoint_auth_method: 'none',
-        application_type: 'web',
-        redirect_uris: [`${options.demoOrigin}/callback`],
-        post_logout_redirect_uris: [`${options.demoOrigin}/`],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        scope: DEMO_SCOPE,
-      },
+      // oidc-provider binds a public client's refresh tokens to the DPoP key of the code exchange.
+      { ...publicClient, client_id: DEMO_CLIENT_ID, client_name: 'Latchkey demo', dpop_bound_access_tokens: true },
+      { ...publicClient, client_id: DEMO_BEARER_CLIENT_ID, client_name: 'Latchkey demo (Bearer tokens)' },
       {
         ...bffClient,
         client_id: BFF_CLIENT_ID,
@@ -130,6 +139,10 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
+      dPoP: {
+        enabled: true,
+        ...(options.dpopNonce && { nonceSecret: randomBytes(32), requireNonce: () => true }),
+      },
       // Without it oidc-provider drops a static client's backchannel_logout_uri.
       backchannelLogout: { enabled: true },
       // A `resource` the client asks for gets a JWT access token (RFC 9068) with that audience; such a
@@ -162,9 +175,10 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
       },
     },
     pkce: { required: () => true },
-    // Every refresh rotates the refresh token, for the BFF's confidential clients too (oidc-provider's
-    // default rotates a confidential client's only past 70 % of its lifetime), as hosted providers with
-    // rotation on do; reusing a rotated one revokes the grant. The tests prove one refresh per rotation.
+    // Every refresh rotates the refresh token: for the BFF's confidential clients (oidc-provider's default
+    // rotates a confidential client's only past 70 % of its lifetime) and for the DPoP client, whose bound
+    // refresh tokens the default never rotates — as hosted providers with rotation on do. Reusing a
+    // rotated one revokes the grant; the tests prove one refresh per rotation.
     rotateRefreshToken: true,
     responseTypes: ['code'],
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),

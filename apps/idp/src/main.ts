@@ -19,6 +19,7 @@ const idp = await startIdp({
   demoOrigin: process.env['IDP_DEMO_ORIGIN'] ?? 'http://localhost:4200',
   issuerHost: process.env['IDP_ISSUER_HOST'] || 'localhost',
   testCounters: process.env['IDP_TEST_COUNTERS'] === '1',
+  dpopNonce: process.env['IDP_DPOP_NONCE'] === '1',
   bffClientSecret: process.env['IDP_BFF_CLIENT_SECRET'] || DEV_BFF_CLIENT_SECRET,
   resources: (process.env['IDP_RESOURCES'] ?? 'http://localhost:4300').split(/\s+/).filter(Boolean),
 });

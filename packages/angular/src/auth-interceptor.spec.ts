@@ -14,16 +14,18 @@ import { provideLatchkeyTesting, TestingSession } from '../testing/src';
 import { Auth } from './auth';
 import { authInterceptor } from './auth-interceptor';
 import { LATCHKEY_SESSION_FACTORY, type LatchkeyAngularConfig } from './latchkey-options';
-import { provideLatchkey, withTokenFor } from './provide-latchkey';
+import { provideLatchkey, withDpop, withTokenFor } from './provide-latchkey';
 import { ɵLATCHKEY_REQUEST_AUTHORIZER } from './request-auth';
 
-async function setUp(user: { sub: string } | null = { sub: 'alice' }) {
+async function setUp(user: { sub: string } | null = { sub: 'alice' }, after: Provider[] = []) {
   TestBed.configureTestingModule({
     providers: [
       provideZonelessChangeDetection(),
       provideHttpClient(withInterceptors([authInterceptor])),
       provideHttpClientTesting(),
       provideLatchkeyTesting({ user, accessToken: 'at-1' }, withTokenFor(['https://api.example.com', 'https://example.com/api/'])),
+      // After provideLatchkey(), whose providers these replace.
+      ...after,
     ],
   });
   await TestBed.inject(ApplicationInitStatus).donePromise;
@@ -49,18 +51,15 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('authInterceptor', () => {
   it("authorizes through the mode's authorizer (the seam DPoP and BFF mode plug into), sync or async", async () => {
-    TestBed.configureTestingModule({
-      providers: [
-        {
-          provide: ɵLATCHKEY_REQUEST_AUTHORIZER,
-          useValue: {
-            authorize: async (req: HttpRequest<unknown>, token: string) =>
-              req.clone({ setHeaders: { Authorization: `DPoP ${token}`, DPoP: 'proof' } }),
-          },
+    const { http, backend } = await setUp({ sub: 'alice' }, [
+      {
+        provide: ɵLATCHKEY_REQUEST_AUTHORIZER,
+        useValue: {
+          authorize: async (req: HttpRequest<unknown>, token: string) =>
+            req.clone({ setHeaders: { Authorization: `DPoP ${token}`, DPoP: 'proof' } }),
         },
-      ],
-    });
-    const { http, backend } = await setUp();
+      },
+    ]);
     void firstValueFrom(http.get('https://api.example.com/things'));
     await tick();
     const request = backend.expectOne('https://api.example.com/things');
@@ -155,5 +154,97 @@ describe('authInterceptor', () => {
     expect(request.request.headers.has('Authorization')).toBe(false);
     request.flush({});
     await response;
+  });
+
+  describe('with a DPoP-bound session (withDpop)', () => {
+    /** A testing session that authorizes like core's DPoP session: a proof per request, the API's nonce kept. */
+    class DpopTestingSession extends TestingSession {
+      nonce: string | undefined;
+      readonly proofsFor: string[] = [];
+      failProofs = false;
+      async authorizeRequest(method: string, url: string, token: string): Promise<Record<string, string>> {
+        if (this.failProofs) throw new Error('the key is gone');
+        this.proofsFor.push(`${method} ${url}`);
+        return { Authorization: `DPoP ${token}`, DPoP: `proof#${this.proofsFor.length}${this.nonce ? `+${this.nonce}` : ''}` };
+      }
+      dpopNonceChallenge(_url: string, response: { status: number; headers: { get(name: string): string | null } }): boolean {
+        const nonce = response.headers.get('DPoP-Nonce');
+        if (response.status !== 401 || !nonce || !/use_dpop_nonce/.test(response.headers.get('WWW-Authenticate') ?? '')) return false;
+        this.nonce = nonce;
+        return true;
+      }
+    }
+    let configured: LatchkeyAngularConfig | undefined;
+    function setUpDpop() {
+      const session = new DpopTestingSession({ user: { sub: 'alice' }, accessToken: 'at-1' });
+      withLoadedConfiguration(
+        provideLatchkey({ issuer: 'https://op.example.com/', clientId: 'spa' }, withTokenFor(['https://api.example.com']), withDpop()),
+      );
+      TestBed.overrideProvider(LATCHKEY_SESSION_FACTORY, { useValue: (config: LatchkeyAngularConfig) => ((configured = config), session) });
+      return { session, http: TestBed.inject(HttpClient), backend: TestBed.inject(HttpTestingController) };
+    }
+    const nonceChallenge = {
+      status: 401,
+      statusText: 'Unauthorized',
+      headers: { 'WWW-Authenticate': 'DPoP error="use_dpop_nonce"', 'DPoP-Nonce': 'n-1' },
+    };
+
+    it('withDpop() turns the dpop option on; requests carry Authorization: DPoP and a fresh proof for their URL', async () => {
+      const { http, backend, session } = setUpDpop();
+      await TestBed.inject(ApplicationInitStatus).donePromise;
+      expect(configured?.dpop).toBe(true);
+      const response = firstValueFrom(http.get('https://api.example.com/orders', { params: { page: '2' } }));
+      await tick();
+      const request = backend.expectOne('https://api.example.com/orders?page=2');
+      expect(request.request.headers.get('Authorization')).toBe('DPoP at-1');
+      expect(request.request.headers.get('DPoP')).toBe('proof#1');
+      expect(session.proofsFor).toEqual(['GET https://api.example.com/orders']);
+      request.flush({ ok: true });
+      expect(await response).toEqual({ ok: true });
+    });
+
+    it("retries once with the API's nonce (a fresh proof), with no refresh", async () => {
+      const { http, backend, session } = setUpDpop();
+      await TestBed.inject(ApplicationInitStatus).donePromise;
+      const response = firstValueFrom(http.get('https://api.example.com/me'));
+      await tick();
+      backend.expectOne('https://api.example.com/me').flush('nonce please', nonceChallenge);
+      await tick();
+      const retry = backend.expectOne('https://api.example.com/me');
+      expect(retry.request.headers.get('DPoP')).toBe('proof#2+n-1');
+      retry.flush({ ok: true });
+      expect(await response).toEqual({ ok: true });
+      expect(session.accessTokenRequests).toEqual([{ forceRefresh: false }, { forceRefresh: false }]);
+    });
+
+    it('never loops: after the nonce retry, a refused token is refreshed once; then the 401 is the answer', async () => {
+      const { http, backend, session } = setUpDpop();
+      await TestBed.inject(ApplicationInitStatus).donePromise;
+      const response = firstValueFrom(http.get('https://api.example.com/me'));
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await tick();
+        backend.expectOne('https://api.example.com/me').flush('no', nonceChallenge);
+      }
+      await expect(response).rejects.toBeInstanceOf(HttpErrorResponse);
+      expect(session.accessTokenRequests).toEqual([
+        { forceRefresh: false },
+        { forceRefresh: false },
+        { forceRefresh: true, rejectedToken: 'at-1' },
+      ]);
+      backend.verify();
+    });
+
+    it('a proof that cannot be made (the key is gone, the session ended) sends the request without a token', async () => {
+      const { http, backend, session } = setUpDpop();
+      await TestBed.inject(ApplicationInitStatus).donePromise;
+      session.failProofs = true;
+      const response = firstValueFrom(http.get('https://api.example.com/me'));
+      await tick();
+      const request = backend.expectOne('https://api.example.com/me');
+      expect(request.request.headers.has('Authorization')).toBe(false);
+      expect(request.request.headers.has('DPoP')).toBe(false);
+      request.flush({});
+      await response;
+    });
   });
 });

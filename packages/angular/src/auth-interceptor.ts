@@ -7,10 +7,12 @@ import { ɵLATCHKEY_REQUEST_AUTHORIZER, type RequestAuthorizer } from './request
 import { matchesTokenRule } from './token-rules';
 
 /**
- * Attaches the access token (`Authorization: Bearer <access token>`) to requests for the origins given to
- * `withTokenFor()` — exact scheme, host and port, and path prefix when one was given — and to no
- * other origin, ever. Waits for a refresh in flight. On a 401 from an allowed origin it refreshes
- * once and retries once. Signed out, the request goes without a token. A request made while a
+ * Attaches the access token (`Authorization: Bearer …`, or with `withDpop()` `Authorization: DPoP …` and a
+ * fresh `DPoP` proof) to requests for the origins given to `withTokenFor()` —
+ * exact scheme, host and port, and path prefix when one was given — and to no other origin, ever. Waits
+ * for a refresh in flight. On a 401 from an allowed origin it retries once with the API's DPoP nonce
+ * when it asked for one (`use_dpop_nonce`), and refreshes once and retries once when the token was
+ * refused. Signed out, the request goes without a token. A request made while a
  * configuration loader runs waits for its `tokenFor`, except those the loader starts as it is called
  * (its own `HttpClient` request for the configuration).
  *
@@ -36,7 +38,7 @@ function intercept(
   const rules = auth.ɵtokenRules();
   const url = URL.parse(req.url, baseUri);
   if (!url || rules.length === 0 || !matchesTokenRule(url, rules) || req.headers.has('Authorization')) return next(req);
-  if (authorizer.noToken) return next(authorizer.authorize(req, '') as HttpRequest<unknown>);
+  if (authorizer.noToken) return next(authorizer.authorize(req, '', url) as HttpRequest<unknown>);
   let sent: string | undefined;
   // After a 401 the session refreshes only if the refused token is still its current one.
   const withToken = (forceRefresh: boolean) =>
@@ -44,13 +46,17 @@ function intercept(
       switchMap((token) => {
         sent = token;
         if (!token) return next(req);
-        const authorized = authorizer.authorize(req, token);
-        return authorized instanceof Promise ? from(authorized).pipe(switchMap(next)) : next(authorized);
+        // A proof that cannot be made (the DPoP key is gone: the session ended) sends it signed out.
+        return from(Promise.resolve(authorizer.authorize(req, token, url)).catch(() => req)).pipe(switchMap(next));
       }),
     );
+  const refused = (error: unknown) => error instanceof HttpErrorResponse && error.status === 401;
+  const refreshAndRetry = (error: unknown) => (refused(error) && auth.authenticated() ? withToken(true) : throwError(() => error));
   return withToken(false).pipe(
     catchError((error: unknown) =>
-      error instanceof HttpErrorResponse && error.status === 401 && auth.authenticated() ? withToken(true) : throwError(() => error),
+      refused(error) && authorizer.nonceChallenge?.(url, error as HttpErrorResponse)
+        ? withToken(false).pipe(catchError(refreshAndRetry))
+        : refreshAndRetry(error),
     ),
   );
 }

@@ -17,6 +17,7 @@ import {
   type Session,
   type SessionEvents,
   type SessionState,
+  type TokenSession,
 } from '@latchkey/core';
 import {
   ɵLATCHKEY_IDLE_OPTIONS,
@@ -79,6 +80,8 @@ export class Auth {
   readonly expiringSoon = computed(() => this.#state().expiringSoon);
   /** The last failure (sign-in refused, provider unreachable, …); its `code` says which. */
   readonly error = computed(() => this.#state().error);
+  /** The tokens are DPoP-bound (`withDpop()`): useless off this browser. */
+  readonly dpop = computed(() => this.#state().dpop === true);
   /** With `withIdleTimeout()`: when the idle sign-out will happen (epoch ms) while its warning shows, else `null`. */
   readonly idleSignOutAt = this.#idleWarning.asReadonly();
 
@@ -233,6 +236,16 @@ export class Auth {
   }
 
   /**
+   * `fetch` with the session's credentials, for code that does not use `HttpClient`: the access token as
+   * `Bearer`, or with `withDpop()` as `DPoP` with a fresh proof (one retry with the API's nonce, one with a
+   * refreshed token after a 401). Browser mode only (BFF mode holds no token: call its proxy with `HttpClient`);
+   * it sends the token to whatever URL it is given.
+   */
+  async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    return this.#task(async () => ((await this.#sessionOrThrow()) as TokenSession).fetch(input, init));
+  }
+
+  /**
    * "Stay signed in": counts as activity in every tab (idle timeout) and, when the session itself is
    * ending, extends it — by refreshing, or by signing in again when no refresh token was granted.
    */
@@ -271,6 +284,11 @@ export class Auth {
       cancelled = true;
       off?.();
     };
+  }
+
+  /** @internal The core session, once made (for the request authorizer of its mode). */
+  ɵsession(): Session | undefined {
+    return this.#session;
   }
 
   /** @internal The origins `authInterceptor` sends the token to: `withTokenFor()`'s and the loaded configuration's. */

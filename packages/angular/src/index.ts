@@ -15,6 +15,7 @@ export {
 export {
   LatchkeyFeatureKind,
   provideLatchkey,
+  withDpop,
   withIdleTimeout,
   withSessionWarning,
   withStore,
@@ -31,6 +32,7 @@ export {
   type LatchkeyConfig,
   type LatchkeyErrorCode,
   type LoginOptions,
+  type TokenSession,
   type LogoutOptions,
   type SessionState,
   type SessionStore,

@@ -11,6 +11,7 @@ import {
   type LatchkeyOptions,
 } from './latchkey-options';
 import { checkIdleOptions } from './idle-options';
+import { tokenSessionAuthorizerProvider } from './request-auth';
 import { parseTokenRules } from './token-rules';
 
 export enum LatchkeyFeatureKind {
@@ -18,6 +19,7 @@ export enum LatchkeyFeatureKind {
   TokenFor,
   IdleTimeout,
   SessionWarning,
+  Dpop,
 }
 
 /** A `withX()` feature for {@link provideLatchkey}. */
@@ -45,7 +47,10 @@ export interface LatchkeyFeature<Kind extends LatchkeyFeatureKind = LatchkeyFeat
  * @throws LatchkeyConfigError `LATCHKEY_CONFIG_INVALID` for contradictory features (the same one twice), in development.
  */
 export function provideLatchkey(config: LatchkeyConfigSource, ...features: LatchkeyFeature[]): EnvironmentProviders {
-  return ɵprovideLatchkeyWith(config, features, [{ provide: LATCHKEY_SESSION_FACTORY, useValue: createSession }]);
+  return ɵprovideLatchkeyWith(config, features, [
+    { provide: LATCHKEY_SESSION_FACTORY, useValue: createSession },
+    tokenSessionAuthorizerProvider,
+  ]);
 }
 
 /** @internal What both modes provide: the features (each once), `Auth`, and its start before the first render. */
@@ -121,4 +126,14 @@ export function withSessionWarning(options: { beforeSeconds: number }): Latchkey
     throw new LatchkeyConfigError('withSessionWarning(): "beforeSeconds" must be 0 or more.');
   }
   return { ɵkind: LatchkeyFeatureKind.SessionWarning, ɵconfig: { warnBeforeSeconds: options.beforeSeconds }, ɵproviders: [] };
+}
+
+/**
+ * Binds the tokens to a key that cannot leave this browser (DPoP, RFC 9449; the `dpop` option of the
+ * configuration): a non-extractable key made at sign-in and kept in IndexedDB, a proof of it with every
+ * token request and, through `authInterceptor`, every API call. A token carried off the page by an XSS
+ * payload is then useless elsewhere. The provider must support DPoP, and the APIs must accept DPoP tokens.
+ */
+export function withDpop(): LatchkeyFeature<LatchkeyFeatureKind.Dpop> {
+  return { ɵkind: LatchkeyFeatureKind.Dpop, ɵconfig: { dpop: true }, ɵproviders: [] };
 }

@@ -37,6 +37,14 @@ export interface LatchkeyConfig {
    * page is idle, or a minute before a refresh is due. `false` loads it only when it is needed.
    */
   readonly preloadProtocol?: boolean;
+  /**
+   * Binds the tokens to a key that cannot leave this browser (DPoP, RFC 9449): a non-extractable ES256
+   * key pair made at sign-in and kept in IndexedDB; every token request and every API call
+   * (`authInterceptor`, `session.fetch()`) carries a proof made with it. A token carried off the page is
+   * then useless elsewhere. Default `false`; the provider must support DPoP (else it answers with Bearer
+   * tokens, which the session then uses as such).
+   */
+  readonly dpop?: boolean;
 }
 
 /** What a logout does beyond the local session, which always ends first, in every tab. */
@@ -83,6 +91,7 @@ export interface ResolvedConfig {
   readonly warnBeforeMs: number;
   readonly logout: Required<LogoutOptions>;
   readonly preloadProtocol: boolean;
+  readonly dpop: boolean;
 }
 
 /** @internal Where a client's session is stored (and what its tabs, locks and idle monitor are named after). */
@@ -149,6 +158,8 @@ export function resolveConfig(config: LatchkeyConfig, origin: string): ResolvedC
   if (typeof logout.state !== 'boolean') fail('"logout.state" must be true or false.');
   const preloadProtocol = config.preloadProtocol ?? true;
   if (typeof preloadProtocol !== 'boolean') fail('"preloadProtocol" must be true or false.');
+  const dpop = config.dpop ?? false;
+  if (typeof dpop !== 'boolean') fail('"dpop" must be true or false.');
   return {
     issuer,
     clientId: config.clientId,
@@ -164,6 +175,7 @@ export function resolveConfig(config: LatchkeyConfig, origin: string): ResolvedC
     warnBeforeMs: warnBeforeSeconds * 1000,
     logout,
     preloadProtocol,
+    dpop,
   };
 }
 

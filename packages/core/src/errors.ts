@@ -49,6 +49,11 @@ export type LatchkeyErrorCode =
    */
   | 'LATCHKEY_CHUNK_LOAD_FAILED'
   /**
+   * The key a DPoP-bound session's tokens are bound to is gone (the browser's site data was cleared, or
+   * another tab's sign-in replaced it): the session was ended. Sign in again.
+   */
+  | 'LATCHKEY_DPOP_KEY_MISSING'
+  /**
    * BFF mode: the browser holds no token, by design. Call APIs through the BFF's proxy
    * (`{base}/api/<name>/…`); `authInterceptor` adds the CSRF header there.
    */

@@ -15,12 +15,14 @@ export {
   createSession,
   type AccessTokenOptions,
   type AuthenticatedEvent,
+  type DpopKeyStore,
   type LoginOptions,
   type Session,
   type SessionEvents,
   type SessionPorts,
   type SessionState,
   type SessionStatus,
+  type TokenSession,
 } from './session/index.ts';
 export { localStore, memoryStore, sessionStore, type SessionStore } from './session-store.ts';
 export type { UserClaims } from './stored-session.ts';

@@ -33,6 +33,11 @@ export interface StoredSession {
   readonly scope?: string;
   /** Provider clock minus local clock, measured from the ID token's `iat` at receipt. */
   readonly clock_offset_ms: number;
+  /**
+   * The tokens are DPoP-bound (RFC 9449) to the key with this JWK thumbprint (the access token's
+   * `cnf.jkt`); the key itself is kept apart, non-extractable, in IndexedDB.
+   */
+  readonly dpop_jkt?: string;
 }
 
 /** A stored session read back and checked, with what the state needs. */
@@ -75,7 +80,8 @@ export function parseStoredSession(raw: unknown, issuer: string, clientId: strin
     !isFiniteNumber(s['clock_offset_ms']) ||
     (s['signed_in_at_ms'] !== undefined && !isFiniteNumber(s['signed_in_at_ms'])) ||
     (s['refresh_token'] !== undefined && (typeof s['refresh_token'] !== 'string' || s['refresh_token'] === '')) ||
-    (s['scope'] !== undefined && typeof s['scope'] !== 'string')
+    (s['scope'] !== undefined && typeof s['scope'] !== 'string') ||
+    (s['dpop_jkt'] !== undefined && (typeof s['dpop_jkt'] !== 'string' || s['dpop_jkt'] === ''))
   ) {
     return undefined;
   }
@@ -99,6 +105,7 @@ export function parseStoredSession(raw: unknown, issuer: string, clientId: strin
     clock_offset_ms: s['clock_offset_ms'],
     ...(s['refresh_token'] !== undefined && { refresh_token: s['refresh_token'] as string }),
     ...(s['scope'] !== undefined && { scope: s['scope'] as string }),
+    ...(s['dpop_jkt'] !== undefined && { dpop_jkt: s['dpop_jkt'] as string }),
   };
   return { stored, user: claims as UserClaims };
 }

@@ -24,8 +24,13 @@ interface Answer {
         </p>
       } @else {
         <p class="muted">
-          Requests to <code>{{ api }}</code> carry your access token (the interceptor adds <code>Authorization: Bearer …</code> for that
-          origin only).
+          Requests to <code>{{ api }}</code> carry your access token (the interceptor adds
+          @if (auth.dpop()) {
+            <code>Authorization: DPoP …</code> and a fresh <code>DPoP</code> proof
+          } @else {
+            <code>Authorization: Bearer …</code>
+          }
+          for that origin only).
         </p>
       }
       <div class="actions">

@@ -31,6 +31,8 @@ export interface DemoConfig {
   readonly idle?: { readonly minutes: number; readonly warnSeconds?: number };
   /** `false`: the part that talks to the provider loads only when needed, not ahead (see `preloadProtocol`). */
   readonly preloadProtocol?: boolean;
+  /** DPoP-bound tokens (RFC 9449). */
+  readonly dpop?: boolean;
 }
 
 let loaded: DemoConfig | undefined;
@@ -70,5 +72,6 @@ export async function loadDemoConfig(): Promise<LatchkeyAngularConfig> {
     ...(config.tokenFor && { tokenFor: config.tokenFor }),
     ...(config.idle && { idle: config.idle }),
     ...(config.preloadProtocol === false && { preloadProtocol: false }),
+    ...(config.dpop === true && { dpop: true }),
   };
 }

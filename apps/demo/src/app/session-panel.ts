@@ -35,6 +35,10 @@ function clock(ms: number): string {
         @if (auth.user(); as user) {
           <dt>User</dt>
           <dd>{{ user.name ?? user.sub }}</dd>
+          @if (mode === 'browser') {
+            <dt>Tokens</dt>
+            <dd data-testid="token-binding">{{ auth.dpop() ? 'DPoP-bound to a key that cannot leave this browser' : 'Bearer' }}</dd>
+          }
         }
         @if (remaining(); as left) {
           <dt>Ends in</dt>

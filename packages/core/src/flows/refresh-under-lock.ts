@@ -2,6 +2,7 @@ import type { LatchkeyError } from '../errors.ts';
 import { refresh, type Provider, type TokenResult } from '../protocol/index.ts';
 import { backoffMs } from '../schedule.ts';
 import type { RefreshRun } from '../session/refresh-coordinator.ts';
+import type { DpopKeys } from './dpop-keys.ts';
 import { asLatchkeyError } from './failures.ts';
 
 // Retries of a refresh that cannot have been processed; the session stays usable meanwhile.
@@ -14,10 +15,11 @@ const STORE_CATCH_UP_MS = 2_000;
 /**
  * The refresh, under the lock every tab refreshes under: unless another tab refreshed (or signed out)
  * meanwhile, one request; retried with backoff only while it cannot have been processed; the rotated
- * refresh token stored before the lock is released or anyone is told.
+ * refresh token stored before the lock is released or anyone is told. A DPoP-bound session refreshes
+ * with a proof of its key; a key that is gone ends the session (`LATCHKEY_DPOP_KEY_MISSING`).
  */
-export function refreshUnderLock(run: RefreshRun, provider: Provider): Promise<void> {
-  return refreshWith(run, (previous) => refresh(provider, previous));
+export function refreshUnderLock(run: RefreshRun, provider: Provider, dpop?: DpopKeys): Promise<void> {
+  return refreshWith(run, async (previous) => refresh(provider, previous, await dpop?.forSession(provider, previous.stored)));
 }
 
 /** {@link refreshUnderLock} with the provider's answer from `request` (a fake one in unit tests). */

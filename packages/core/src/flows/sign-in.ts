@@ -4,6 +4,7 @@ import { authorizationRequest, exchangeCode, stateMissing, type Provider, type T
 import { safeReturnTo } from '../return-to.ts';
 import type { LoginOptions, SessionPorts } from '../session/types.ts';
 import { saveTransaction, takeTransaction } from '../transaction.ts';
+import type { DpopKeys } from './dpop-keys.ts';
 
 type BrowserPorts = SessionPorts & Required<Pick<SessionPorts, 'location'>>;
 
@@ -39,16 +40,19 @@ export async function startSignIn(provider: Provider, config: ResolvedConfig, po
 
 /**
  * Completes a sign-in from the redirect back: its transaction (taken out, used once, this issuer and
- * client only), then the code exchange and every check on the tokens.
+ * client only), then the code exchange and every check on the tokens. With `dpop`, the exchange binds
+ * the tokens to a new key, kept for the session once they arrived.
  *
- * @returns the tokens, and the `returnTo` of the sign-in (same origin only)
+ * @returns the tokens, the `returnTo` of the sign-in (same origin only), and `keyInMemory` when the
+ *   tokens are bound to a key only this tab holds (so they must not be stored for the other tabs either)
  */
 export async function completeSignIn(
   provider: Provider,
   config: ResolvedConfig,
   ports: BrowserPorts,
   callback: URL,
-): Promise<TokenResult & { returnTo: string }> {
+  dpop?: DpopKeys,
+): Promise<TokenResult & { returnTo: string; keyInMemory: boolean }> {
   const state = callback.searchParams.get('state');
   if (!state) throw stateMissing(callback);
   const tx = ports.transactionStorage ? takeTransaction(ports.transactionStorage, state, provider.clock.now()) : undefined;
@@ -59,11 +63,9 @@ export async function completeSignIn(
       { claim: 'state' },
     );
   }
-  const result = await exchangeCode(provider, callback, {
-    state,
-    nonce: tx.nonce,
-    code_verifier: tx.code_verifier,
-    redirect_uri: tx.redirect_uri,
-  });
-  return { ...result, returnTo: safeReturnTo(tx.return_to, ports.location.origin) };
+  const key = config.dpop ? await dpop?.create(provider) : undefined;
+  const pending = { state, nonce: tx.nonce, code_verifier: tx.code_verifier, redirect_uri: tx.redirect_uri };
+  const result = await exchangeCode(provider, callback, pending, key);
+  const keyInMemory = key !== undefined && result.stored.dpop_jkt !== undefined && !(await (dpop as DpopKeys).keep(key));
+  return { ...result, returnTo: safeReturnTo(tx.return_to, ports.location.origin), keyInMemory };
 }

@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import { LatchkeyError } from '../errors.ts';
 import { accessDenied, authResponseError, issMismatch, stateMismatch, unreachable } from './errors.ts';
+import { dpopOption, withDpopNonceRetry, type DpopKey } from './dpop.ts';
 import { clientOf, metadata, requestOptions, type Provider } from './provider.ts';
 import { processTokenResponse, type TokenResult } from './token-response.ts';
 
@@ -110,28 +111,37 @@ function validateCallback(
 
 /**
  * Validates the redirect back (`state`, RFC 9207 `iss`, `error=`), exchanges the code with its PKCE
- * verifier, and validates the ID token's claims and signature. The code exchange is never retried.
+ * verifier, and validates the ID token's claims and signature. The code exchange is never retried, but
+ * for the one retry a `use_dpop_nonce` answer asks for. With `dpop`, the request carries a DPoP proof,
+ * so the tokens are bound to that key.
  *
- * @see RFC 6749 §4.1.3; RFC 9207; OpenID Connect Core 1.0 §3.1.3.7
+ * @see RFC 6749 §4.1.3; RFC 9207; OpenID Connect Core 1.0 §3.1.3.7; RFC 9449 §5
  */
-export async function exchangeCode(provider: Provider, callback: URL, pending: PendingAuthorization): Promise<TokenResult> {
+export async function exchangeCode(provider: Provider, callback: URL, pending: PendingAuthorization, dpop?: DpopKey): Promise<TokenResult> {
   const as = await metadata(provider);
   const params = validateCallback(as, provider, callback.searchParams, pending.state);
   let response: Response;
   try {
-    response = await oauth.authorizationCodeGrantRequest(
-      as,
-      clientOf(provider),
-      provider.clientAuth,
-      params,
-      pending.redirect_uri,
-      pending.code_verifier,
-      requestOptions(provider),
+    response = await withDpopNonceRetry(dpop, () =>
+      oauth.authorizationCodeGrantRequest(
+        as,
+        clientOf(provider),
+        provider.clientAuth,
+        params,
+        pending.redirect_uri,
+        pending.code_verifier,
+        requestOptions(provider, dpopOption(dpop)),
+      ),
     );
   } catch (cause) {
     throw unreachable(cause);
   }
-  return processTokenResponse(provider, as, response, (client) =>
-    oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: pending.nonce, requireIdToken: true }),
+  return processTokenResponse(
+    provider,
+    as,
+    response,
+    (client) => oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: pending.nonce, requireIdToken: true }),
+    undefined,
+    dpop,
   );
 }

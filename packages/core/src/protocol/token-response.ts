@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi';
 import { LatchkeyError } from '../errors.ts';
 import { decodeJwtPayload } from '../jwt.ts';
 import type { StoredSession, UserClaims } from '../stored-session.ts';
+import type { DpopKey } from './dpop.ts';
 import { tokenResponseError } from './errors.ts';
 import { clientOf, type Provider } from './provider.ts';
 import { verifySignature } from './signature.ts';
@@ -66,6 +67,8 @@ function assertSameIdentity(before: UserClaims, after: UserClaims): void {
  * Runs oauth4webapi's `process` on a token response, checks the ID token's signature, and makes the
  * record: the session's end (the access token's `expires_in`, or the ID token's `exp` if sooner), the
  * clock offset, and, on a refresh (`previous`), the same identity and what the response left out.
+ * Tokens the provider bound to `dpop` (`token_type` `DPoP`) are kept with that key's thumbprint; a
+ * provider without DPoP answers `Bearer`, and the session is a Bearer one (RFC 9449 §5).
  */
 export async function processTokenResponse(
   provider: Provider,
@@ -73,6 +76,7 @@ export async function processTokenResponse(
   response: Response,
   process: (client: oauth.Client) => Promise<oauth.TokenEndpointResponse>,
   previous?: TokenResult,
+  dpop?: DpopKey,
 ): Promise<TokenResult> {
   const receivedAtMs = provider.clock.now();
   const body = await readIdToken(response);
@@ -139,6 +143,7 @@ export async function processTokenResponse(
     clock_offset_ms: offset,
     ...(refreshToken !== undefined && { refresh_token: refreshToken }),
     ...(scope !== undefined && { scope }),
+    ...(dpop && result.token_type === 'dpop' && { dpop_jkt: dpop.jkt }),
   };
   return { stored, user };
 }

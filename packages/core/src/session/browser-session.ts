@@ -12,7 +12,8 @@ import { Scheduler } from './scheduler.ts';
 import { SessionCell } from './session-cell.ts';
 import { StoreGateway } from './store-gateway.ts';
 import { TabFollower } from './tab-follower.ts';
-import type { AccessTokenOptions, LoginOptions, Session, SessionEvents, SessionPorts, SessionState } from './types.ts';
+import type { ChallengeResponse } from '../flows/api-request.ts';
+import type { AccessTokenOptions, LoginOptions, SessionEvents, SessionPorts, SessionState, TokenSession } from './types.ts';
 
 type BrowserPorts = SessionPorts & Required<Pick<SessionPorts, 'location'>>;
 
@@ -25,7 +26,7 @@ const PRELOAD_BEFORE_REFRESH_MS = 60_000;
  * instant; the coordinator refreshes once for all tabs; the follower keeps this tab in line with the
  * others; the protocol (sign-in, refresh, logout, userinfo) is loaded on first use.
  */
-export class BrowserSession implements Session {
+export class BrowserSession implements TokenSession {
   readonly #config: ResolvedConfig;
   readonly #ports: BrowserPorts;
   readonly #clock: Clock;
@@ -48,7 +49,10 @@ export class BrowserSession implements Session {
       clearTimeout: ports.clearTimeout ?? ((id) => clearTimeout(id as never)),
     });
     const fetchImpl = ports.fetch ?? ((input, init) => fetch(input, init));
-    this.#protocol = new ProtocolLoader({ issuer: config.issuer, clientId: config.clientId, fetch: fetchImpl, clock });
+    this.#protocol = new ProtocolLoader(
+      { issuer: config.issuer, clientId: config.clientId, fetch: fetchImpl, clock },
+      { name: config.storeKey, store: ports.dpopKeyStore },
+    );
     // Deferred: a store can fail inside createSession(), before the app could subscribe.
     this.#store = new StoreGateway(config, (name) => queueMicrotask(() => this.#events.emit('storeDegraded', { name })));
     this.#tabs = new TabSync(
@@ -81,9 +85,9 @@ export class BrowserSession implements Session {
       follower: this.#follower,
       loadRefresh: () =>
         this.#protocol.load().then(
-          ({ flows, provider }) =>
+          ({ flows, provider, dpop }) =>
             (run) =>
-              flows.refreshUnderLock(run, provider),
+              flows.refreshUnderLock(run, provider, dpop),
         ),
       refreshed: (next, here) => this.#refreshed(next, here),
       signOut: (failure) => this.#signOutHere(failure),
@@ -186,6 +190,8 @@ export class BrowserSession implements Session {
     this.#scheduler.cancel();
     this.#cell.update({ record: undefined });
     if (removeStored) this.#store.remove();
+    // Another tab ended it and deleted the DPoP key; this one forgets its copy.
+    this.#protocol.loaded?.dpop.forget();
   }
 
   /**
@@ -198,6 +204,8 @@ export class BrowserSession implements Session {
     this.#cell.update({ record: undefined, error: failure ?? null });
     this.#store.remove();
     this.#tabs.announceLogout(this.#clock.now());
+    const jkt = ended?.stored.dpop_jkt;
+    if (jkt) this.#withProtocol(({ provider, dpop }) => dpop.remove(provider, jkt)).catch(() => {});
     if (failure) this.#events.emit('error', failure);
     if (ended) this.#events.emit('loggedOut', { elsewhere: false });
   }
@@ -231,9 +239,11 @@ export class BrowserSession implements Session {
     this.#ports.history?.replaceState(null, '', callback.pathname);
     try {
       await this.#ready;
-      const { stored, user, returnTo } = await this.#withProtocol(({ flows, provider }) =>
-        flows.completeSignIn(provider, this.#config, this.#ports, callback),
+      const { stored, user, returnTo, keyInMemory } = await this.#withProtocol(({ flows, provider, dpop }) =>
+        flows.completeSignIn(provider, this.#config, this.#ports, callback, dpop),
       );
+      // Tokens bound to a key only this tab holds would be useless to the others: they stay here too.
+      if (keyInMemory) this.#store.toMemory('DpopKeyStore');
       await this.#store.write(stored);
       this.#adopt({ stored, user }, { error: null });
       this.#tabs.announceStored(stored.issued_at_ms);
@@ -285,10 +295,34 @@ export class BrowserSession implements Session {
     await this.getAccessToken();
     const current = this.#cell.record as RestoredSession;
     try {
-      return await this.#withProtocol(({ flows, provider }) => flows.userinfo(provider, current.stored, current.user.sub));
+      return await this.#withProtocol(({ flows, provider, dpop }) => flows.userinfo(provider, current.stored, current.user.sub, dpop));
     } catch (error) {
       throw this.#fail(error as LatchkeyError);
     }
+  }
+
+  async authorizeRequest(method: string, url: string, accessToken: string): Promise<Record<string, string>> {
+    const stored = this.#cell.record?.stored;
+    if (!stored?.dpop_jkt) return { Authorization: `Bearer ${accessToken}` };
+    try {
+      return await this.#withProtocol(({ flows, provider, dpop }) =>
+        flows.dpopHeaders(provider, dpop, stored, { method, url: new URL(url), accessToken }),
+      );
+    } catch (error) {
+      if ((error as LatchkeyError).code === 'LATCHKEY_DPOP_KEY_MISSING') this.#signOutHere(error as LatchkeyError);
+      throw error;
+    }
+  }
+
+  dpopNonceChallenge(url: string, response: ChallengeResponse): boolean {
+    // No proof was made before the protocol loaded: nothing an API could have asked a nonce for.
+    const loaded = this.#protocol.loaded;
+    return loaded !== undefined && loaded.flows.keepDpopNonce(loaded.dpop, url, response);
+  }
+
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const fetchImpl = this.#ports.fetch ?? ((i, o) => fetch(i, o));
+    return this.#withProtocol(({ flows }) => flows.authorizedFetch(this, fetchImpl, input, init));
   }
 
   dispose(): void {

@@ -2,7 +2,7 @@ import { resolveConfig, type LatchkeyConfig } from '../config.ts';
 import { BrowserSession } from './browser-session.ts';
 import { browserPorts } from './browser-ports.ts';
 import { inertSession } from './inert-session.ts';
-import type { Session, SessionPorts } from './types.ts';
+import type { SessionPorts, TokenSession } from './types.ts';
 
 /**
  * Creates the session for one provider and client. Touches nothing at import; in a browser it reads
@@ -11,7 +11,7 @@ import type { Session, SessionPorts } from './types.ts';
  *
  * @throws LatchkeyConfigError `LATCHKEY_CONFIG_INVALID` for a bad configuration
  */
-export function createSession(config: LatchkeyConfig, ports: SessionPorts = browserPorts()): Session {
+export function createSession(config: LatchkeyConfig, ports: SessionPorts = browserPorts()): TokenSession {
   const location = ports.location;
   if (!location) {
     resolveConfig(config, 'http://localhost');

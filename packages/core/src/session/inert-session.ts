@@ -1,12 +1,12 @@
 import { LatchkeyError } from '../errors.ts';
 import { LOADING_STATE } from './session-cell.ts';
-import type { Session } from './types.ts';
+import type { TokenSession } from './types.ts';
 
 /**
  * The session on a server (or wherever there is no `location`): it stays `loading` and does nothing,
  * so the app renders a neutral placeholder that the browser replaces. What needs a browser rejects.
  */
-export function inertSession(): Session {
+export function inertSession(): TokenSession {
   const browserOnly = () =>
     Promise.reject(
       new LatchkeyError(
@@ -26,6 +26,9 @@ export function inertSession(): Session {
     logout: browserOnly,
     getAccessToken: browserOnly,
     getUserInfo: browserOnly,
+    authorizeRequest: browserOnly,
+    dpopNonceChallenge: () => false,
+    fetch: browserOnly,
     clearError: () => {},
     on: nothing,
     dispose: () => {},

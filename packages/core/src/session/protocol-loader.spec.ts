@@ -13,7 +13,7 @@ const options = {
 describe('ProtocolLoader: the protocol, loaded once on first use', () => {
   it('a chunk that cannot be loaded is LATCHKEY_CHUNK_LOAD_FAILED, saying to reload; the next use imports again', async () => {
     let imports = 0;
-    const loader = new ProtocolLoader(options, async () => {
+    const loader = new ProtocolLoader(options, { name: 'latchkey:app' }, async () => {
       imports++;
       if (imports === 1) throw new TypeError('Failed to fetch dynamically imported module');
       return import('../flows/index.ts');
@@ -30,7 +30,7 @@ describe('ProtocolLoader: the protocol, loaded once on first use', () => {
 
   it('preload() loads ahead and swallows a failure (the real use reports it)', async () => {
     let imports = 0;
-    const loader = new ProtocolLoader(options, () => {
+    const loader = new ProtocolLoader(options, { name: 'latchkey:app' }, () => {
       imports++;
       return Promise.reject(new TypeError('offline')) as Promise<FlowsModule>;
     });

@@ -1,6 +1,8 @@
 import type * as Flows from '../flows/index.ts';
+import type { DpopKeys } from '../flows/dpop-keys.ts';
 import type { Provider, ProviderOptions } from '../protocol/index.ts';
 import { LatchkeyError } from '../errors.ts';
+import type { DpopKeyStore } from './types.ts';
 
 export type FlowsModule = typeof Flows;
 
@@ -16,6 +18,8 @@ export function chunkLoadFailed(cause: unknown): LatchkeyError {
 export interface LoadedProtocol {
   readonly flows: FlowsModule;
   readonly provider: Provider;
+  /** The session's DPoP key (made at sign-in, read back for a DPoP-bound session). */
+  readonly dpop: DpopKeys;
 }
 
 /** The one dynamic import() of the protocol (a separate chunk in an app's build). */
@@ -28,17 +32,32 @@ const importFlows = (): Promise<FlowsModule> => import('../flows/index.ts');
  */
 export class ProtocolLoader {
   readonly #providerOptions: ProviderOptions;
+  readonly #dpop: { readonly name: string; readonly store?: DpopKeyStore | undefined };
   readonly #import: () => Promise<FlowsModule>;
   #loading: Promise<LoadedProtocol> | undefined;
+  /** What was loaded, once it was. */
+  loaded: LoadedProtocol | undefined;
 
-  constructor(providerOptions: ProviderOptions, importer: () => Promise<FlowsModule> = importFlows) {
+  constructor(
+    providerOptions: ProviderOptions,
+    dpop: { readonly name: string; readonly store?: DpopKeyStore | undefined },
+    importer: () => Promise<FlowsModule> = importFlows,
+  ) {
     this.#providerOptions = providerOptions;
+    this.#dpop = dpop;
     this.#import = importer;
   }
 
   load(): Promise<LoadedProtocol> {
     this.#loading ??= this.#import()
-      .then((flows) => ({ flows, provider: flows.createProvider(this.#providerOptions) }))
+      .then(
+        (flows) =>
+          (this.loaded = {
+            flows,
+            provider: flows.createProvider(this.#providerOptions),
+            dpop: new flows.DpopKeys(this.#dpop.name, this.#dpop.store),
+          }),
+      )
       .catch((cause: unknown) => {
         this.#loading = undefined;
         throw chunkLoadFailed(cause);

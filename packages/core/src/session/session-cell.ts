@@ -5,7 +5,7 @@ import type { SessionState } from './types.ts';
 /** @internal The state until the stored session has been read. */
 export const LOADING_STATE: SessionState = { status: 'loading', user: null, expiresAt: null, expiringSoon: false, error: null };
 
-const FIELDS = ['status', 'user', 'expiresAt', 'expiringSoon', 'error'] as const;
+const FIELDS = ['status', 'user', 'expiresAt', 'expiringSoon', 'error', 'dpop'] as const;
 
 interface Change {
   /** The current session, or `undefined` once it ended. */
@@ -69,6 +69,7 @@ export class SessionCell {
       expiresAt: record?.stored.expires_at_ms ?? null,
       expiringSoon: record !== undefined && this.#expiringSoon,
       error: this.#error,
+      ...(record?.stored.dpop_jkt !== undefined && { dpop: true }),
     };
     if (FIELDS.every((field) => prev[field] === next[field])) return;
     this.#state = next;

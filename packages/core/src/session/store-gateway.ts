@@ -46,6 +46,16 @@ export class StoreGateway {
     return replacement;
   }
 
+  /**
+   * Keeps the session (and its refresh token) in this tab's memory from now on, as if the stores had
+   * failed: `name` says why (in `storeDegraded`).
+   */
+  toMemory(name: string): void {
+    this.#store = memoryStore();
+    if (this.#refreshTokenStore) this.#refreshTokenStore = memoryStore();
+    this.#onDegraded(name);
+  }
+
   /** Runs `op` on a store; a throw (or rejection) degrades that store to memory and runs `op` there. */
   #on<T>(which: Which, op: (store: SessionStore) => MaybePromise<T>): MaybePromise<T> {
     const store = (which === 'store' ? this.#store : this.#refreshTokenStore) as SessionStore;

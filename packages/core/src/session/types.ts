@@ -21,6 +21,8 @@ export interface SessionState {
   readonly expiringSoon: boolean;
   /** The last failure, until the next successful sign-in or an explicit `clearError()`. */
   readonly error: LatchkeyError | null;
+  /** Browser mode: the tokens are DPoP-bound (RFC 9449) to a key that cannot leave this browser. */
+  readonly dpop?: boolean;
 }
 
 /** The `authenticated` event, shaped like Lock's `authResult` so tutorial handlers port. */
@@ -64,6 +66,16 @@ export interface LoginOptions {
   readonly authorizationParams?: Readonly<Record<string, string>>;
 }
 
+/**
+ * Where a DPoP session keeps its key pair, by name. Default: IndexedDB, where a `CryptoKey` stays
+ * non-extractable and every tab sees the same one.
+ */
+export interface DpopKeyStore {
+  get(name: string): Promise<CryptoKeyPair | undefined>;
+  set(name: string, pair: CryptoKeyPair): Promise<void>;
+  delete(name: string): Promise<void>;
+}
+
 /** The browser, as the session uses it. Tests hand it fakes; a server hands it nothing. */
 export interface SessionPorts extends TabPorts {
   readonly fetch?: typeof fetch;
@@ -84,6 +96,8 @@ export interface SessionPorts extends TabPorts {
    * a hidden form in the page's document.
    */
   readonly submitForm?: (url: string, fields: Readonly<Record<string, string>>) => void;
+  /** Where the DPoP key is kept (with `dpop` on). Default: IndexedDB. */
+  readonly dpopKeyStore?: DpopKeyStore;
   /** `requestIdleCallback`: when the page is idle, the part that talks to the provider is preloaded. */
   readonly requestIdleCallback?: (callback: () => void, options?: { timeout?: number }) => unknown;
 }
@@ -124,4 +138,31 @@ export interface Session {
   on<K extends keyof SessionEvents>(name: K, handler: (payload: SessionEvents[K]) => void): () => void;
   /** Stops timers and listeners; the session is inert afterwards. */
   dispose(): void;
+}
+
+/**
+ * The browser-mode session (what `createSession()` returns): a {@link Session} that holds the tokens
+ * and sends them to APIs itself.
+ */
+export interface TokenSession extends Session {
+  /**
+   * The headers that carry `accessToken` to an API at `url`: `Authorization: Bearer …`, or, for a
+   * DPoP-bound session, `Authorization: DPoP …` and a fresh `DPoP` proof for `method` and `url` (with
+   * the API's nonce, once it gave one). Send them only to your own APIs.
+   * @throws LatchkeyError `LATCHKEY_DPOP_KEY_MISSING` when the session's key is gone (the session ends)
+   */
+  authorizeRequest(method: string, url: string, accessToken: string): Promise<Record<string, string>>;
+  /**
+   * After an API answered 401: keeps the nonce it asked for (RFC 9449 §9: a `use_dpop_nonce` challenge
+   * in `WWW-Authenticate`, with `DPoP-Nonce`). True when it did: retry the request once,
+   * with fresh headers from {@link TokenSession.authorizeRequest}.
+   */
+  dpopNonceChallenge(url: string, response: { readonly status: number; readonly headers: { get(name: string): string | null } }): boolean;
+  /**
+   * `fetch` with the session's credentials ({@link TokenSession.authorizeRequest}), for code that does not use
+   * Angular's `HttpClient`: the token refreshed first when due, one retry with the API's DPoP nonce when
+   * it asks, one retry with a refreshed token after a 401. It sends the token to whatever URL it is
+   * given: call your own APIs with it, nothing else.
+   */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
 }

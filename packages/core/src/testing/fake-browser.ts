@@ -1,4 +1,4 @@
-import type { SessionPorts } from '../session/index.ts';
+import type { DpopKeyStore, SessionPorts } from '../session/index.ts';
 import { memoryStore, type SessionStore } from '../session-store.ts';
 import type { FakeProvider } from './fake-provider.ts';
 
@@ -110,13 +110,34 @@ export class LaggingSharedStore {
 /** What the tabs of one browser share: localStorage (as a shared store and the marker), channels, locks. */
 export interface FakeWorld {
   readonly store: SessionStore;
+  /** The tabs' DPoP keys (IndexedDB in a browser). */
+  readonly keys: FakeKeyStore;
   readonly localStorage: MapStorage;
   readonly hub: ChannelHub;
   readonly locks: FakeLocks;
 }
 
 export function createFakeWorld(): FakeWorld {
-  return { store: { ...memoryStore(), shared: true }, localStorage: new MapStorage(), hub: new ChannelHub(), locks: new FakeLocks() };
+  return {
+    store: { ...memoryStore(), shared: true },
+    keys: new FakeKeyStore(),
+    localStorage: new MapStorage(),
+    hub: new ChannelHub(),
+    locks: new FakeLocks(),
+  };
+}
+
+/** DPoP key pairs by name, as IndexedDB keeps them (the same `CryptoKey` objects, non-extractable). */
+export class FakeKeyStore implements DpopKeyStore {
+  readonly map = new Map<string, CryptoKeyPair>();
+  /** Every operation rejects, as IndexedDB does where it is blocked. */
+  broken = false;
+  #check(): Promise<void> {
+    return this.broken ? Promise.reject(new DOMException('IndexedDB is not available', 'InvalidStateError')) : Promise.resolve();
+  }
+  get = (name: string) => this.#check().then(() => this.map.get(name));
+  set = (name: string, pair: CryptoKeyPair) => this.#check().then(() => void this.map.set(name, pair));
+  delete = (name: string) => this.#check().then(() => void this.map.delete(name));
 }
 
 export interface FakeBrowser {
@@ -136,6 +157,7 @@ export function createFakeBrowser(
   provider: FakeProvider,
   options: { href?: string; store?: SessionStore; sessionStorage?: MapStorage; world?: FakeWorld; events?: EventTarget } = {},
 ): FakeBrowser {
+  const keys = options.world?.keys ?? new FakeKeyStore();
   const events = options.events ?? new EventTarget();
   const world = options.world;
   const browser: FakeBrowser = {
@@ -160,6 +182,7 @@ export function createFakeBrowser(
         },
         history: { replaceState: (_data, _unused, url) => void (browser.href = new URL(String(url), browser.href).href) },
         transactionStorage: browser.sessionStorage,
+        dpopKeyStore: keys,
         events,
         ...(world && {
           markerStorage: world.localStorage,

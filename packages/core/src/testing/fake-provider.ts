@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { checkProof, newNonce, type CheckedProof, type DpopRefusal } from './fake-dpop.ts';
 
 /** What a test can break, per request. Each hook receives the honest value and returns what is sent. */
 export interface FakeProviderHooks {
@@ -40,6 +41,14 @@ export interface FakeProvider {
   revokedGrants: number;
   /** Replaces the signing key (new `kid`); the JWKS then holds only the new key. */
   rotateKey(): Promise<void>;
+  /**
+   * DPoP (RFC 9449): a token request with a proof gets `token_type: DPoP` tokens bound to its key, and
+   * a bound refresh token is refused without a proof of that key. With `dpopNonce`, a proof without the
+   * current nonce is answered `use_dpop_nonce` (with a fresh one) — `always` answers so forever.
+   */
+  dpopNonce: false | true | 'always';
+  /** Every DPoP proof the token endpoint accepted, in order. */
+  readonly proofs: CheckedProof[];
 }
 
 /**
@@ -51,7 +60,8 @@ export async function createFakeProvider(issuer = 'https://op.example.com'): Pro
   let kid = 'rsa-1';
   let jwk: JWK = { ...(await exportJWK(rsa.publicKey)), kid, alg: 'RS256', use: 'sig' };
   const codes = new Map<string, { clientId: string; redirectUri: string; nonce: string; challenge: string; sub: string }>();
-  const grants = new Map<string, { sub: string; clientId: string; revoked: boolean }>();
+  const grants = new Map<string, { sub: string; clientId: string; revoked: boolean; jkt?: string | undefined }>();
+  let nonce = newNonce();
   const refreshTokens = new Map<string, { grantId: string; used: boolean }>();
   const users: Record<string, Record<string, unknown>> = {
     alice: { name: 'Alice Liddell', email: 'alice@example.com' },
@@ -99,6 +109,8 @@ export async function createFakeProvider(issuer = 'https://op.example.com'): Pro
     },
     signIdToken: (claims) => sign(claims, { alg: 'RS256', kid }),
     issueRefreshTokens: false,
+    dpopNonce: false,
+    proofs: [],
     refreshRequests: 0,
     revokedGrants: 0,
     async rotateKey() {
@@ -143,7 +155,22 @@ export async function createFakeProvider(issuer = 'https://op.example.com'): Pro
         return json({ keys: [jwk] });
       case '/token': {
         const form = new URLSearchParams(await request.text());
-        return form.get('grant_type') === 'refresh_token' ? refresh(form) : token(form);
+        let proof: CheckedProof | undefined;
+        try {
+          proof = await checkProof(request.headers.get('dpop'), {
+            htm: 'POST',
+            htu: `${issuer}/token`,
+            nowS: now(),
+            // `always`: a nonce no proof can carry yet.
+            nonce: provider.dpopNonce === 'always' ? (nonce = newNonce()) : provider.dpopNonce ? nonce : undefined,
+          });
+        } catch (refusal) {
+          if (provider.dpopNonce === 'always') nonce = newNonce();
+          const headers = { 'content-type': 'application/json', 'dpop-nonce': nonce };
+          return new Response(JSON.stringify({ error: (refusal as DpopRefusal).error }), { status: 400, headers });
+        }
+        if (proof) provider.proofs.push(proof);
+        return form.get('grant_type') === 'refresh_token' ? refresh(form, proof) : token(form, proof);
       }
       case '/revoke': {
         const form = new URLSearchParams(await request.text());
@@ -162,7 +189,7 @@ export async function createFakeProvider(issuer = 'https://op.example.com'): Pro
     }
   }
 
-  async function token(form: URLSearchParams): Promise<Response> {
+  async function token(form: URLSearchParams, proof: CheckedProof | undefined): Promise<Response> {
     const code = codes.get(form.get('code') ?? '');
     codes.delete(form.get('code') ?? '');
     if (form.get('grant_type') !== 'authorization_code' || !code) return json({ error: 'invalid_grant' }, 400);
@@ -173,7 +200,7 @@ export async function createFakeProvider(issuer = 'https://op.example.com'): Pro
       return json({ error: 'invalid_grant', error_description: 'PKCE or redirect_uri mismatch' }, 400);
     }
     const grantId = randomBytes(8).toString('hex');
-    grants.set(grantId, { sub: code.sub, clientId: code.clientId, revoked: false });
+    grants.set(grantId, { sub: code.sub, clientId: code.clientId, revoked: false, jkt: proof?.jkt });
     const body = await tokens(grantId, { nonce: code.nonce }, provider.hooks.idTokenClaims);
     const out = provider.hooks.tokenResponse?.(body) ?? body;
     return out instanceof Response ? out : json(out);
@@ -184,7 +211,7 @@ export async function createFakeProvider(issuer = 'https://op.example.com'): Pro
     extra: Record<string, unknown>,
     hook: FakeProviderHooks['idTokenClaims'],
   ): Promise<Record<string, unknown>> {
-    const grant = grants.get(grantId) as { sub: string; clientId: string };
+    const grant = grants.get(grantId) as { sub: string; clientId: string; jkt?: string };
     const iat = now();
     let claims: Record<string, unknown> = {
       iss: issuer,
@@ -201,7 +228,7 @@ export async function createFakeProvider(issuer = 'https://op.example.com'): Pro
     idToken = provider.hooks.idToken?.(idToken) ?? idToken;
     const body: Record<string, unknown> = {
       access_token: randomBytes(24).toString('base64url'),
-      token_type: 'Bearer',
+      token_type: grant.jkt ? 'DPoP' : 'Bearer',
       expires_in: provider.tokenTtlSeconds,
       id_token: idToken,
       scope: 'openid profile email',
@@ -214,7 +241,7 @@ export async function createFakeProvider(issuer = 'https://op.example.com'): Pro
     return body;
   }
 
-  async function refresh(form: URLSearchParams): Promise<Response> {
+  async function refresh(form: URLSearchParams, proof: CheckedProof | undefined): Promise<Response> {
     provider.refreshRequests++;
     const unprocessed = provider.hooks.refreshUnprocessed?.(provider.refreshRequests);
     if (unprocessed instanceof Error) throw unprocessed;
@@ -222,7 +249,7 @@ export async function createFakeProvider(issuer = 'https://op.example.com'): Pro
     const entry = refreshTokens.get(form.get('refresh_token') ?? '');
     const grant = entry && grants.get(entry.grantId);
     let result: Record<string, unknown> | Response;
-    if (!entry || !grant || grant.revoked) {
+    if (!entry || !grant || grant.revoked || (grant.jkt !== undefined && proof?.jkt !== grant.jkt)) {
       result = json({ error: 'invalid_grant', error_description: 'grant request is invalid' }, 400);
     } else if (entry.used) {
       // Reuse of a rotated refresh token: the whole grant is revoked (as oidc-provider does).

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, expect, vi } from 'vitest';
 import type { LatchkeyConfig } from '../config.ts';
-import { createSession, type Session, type SessionPorts } from '../session/index.ts';
+import { createSession, type Session, type SessionPorts, type TokenSession } from '../session/index.ts';
 import { createFakeBrowser, createFakeWorld, MapStorage, type FakeBrowser, type FakeWorld } from './fake-browser.ts';
 import { createFakeProvider, type FakeProvider } from './fake-provider.ts';
 
@@ -14,11 +14,11 @@ export const KEY = `latchkey:${CLIENT_ID}`;
 
 /** A session and the fake browser tab it runs in. */
 export interface Tab {
-  readonly session: Session;
+  readonly session: TokenSession;
   readonly browser: FakeBrowser;
 }
 
-const opened: Session[] = [];
+const opened: TokenSession[] = [];
 
 /** A session for `provider` in `browser` (its store unless `extra` says otherwise); disposed after the test. */
 export function openSession(
@@ -26,7 +26,7 @@ export function openSession(
   browser: FakeBrowser,
   extra: Partial<LatchkeyConfig> = {},
   ports: SessionPorts = browser.ports,
-): Session {
+): TokenSession {
   const session = createSession({ issuer: provider.issuer, clientId: CLIENT_ID, store: browser.store, ...extra }, ports);
   opened.push(session);
   return session;
