@@ -111,13 +111,15 @@ export async function sizeChecks(): Promise<SizeCheck[]> {
         // 10.99 kB before DPoP, 11.54 kB with it (+0.55 kB, over the issue's goal of +0.3 kB, reported by the
         // bench): the session's request headers and nonce hand-off, session.fetch(), auth.fetch() and
         // auth.dpop(), the interceptor's nonce retry, the stored key thumbprint and the `dpop` option.
-        { part: 'initial', budgetBytes: 11_600, targetBytes: 10_000 },
+        // 11.67 kB with authGuard's options (signedOut, allow, refused), its route-based recognition of
+        // guarded pages and SKIP_LATCHKEY_TOKEN (+0.13 kB; the options' checks are development-only).
+        { part: 'initial', budgetBytes: 11_700, targetBytes: 10_000 },
         // 25.08 kB when the protocol became a lazy chunk, against 22.31 kB as one bundle: +0.78 kB is the
         // split itself (three chunks gzipped apart), the rest the session's parts and what came with them
         // (the chunk-load error, preloading, the inert server session, per-operation errors). The goal,
         // one bundle's size + 1 kB, is reported until it is met. 28.31 kB with DPoP (lazy 14.27 → 16.77 kB:
         // the IndexedDB key store, the API proof, session.fetch(), oauth4webapi's DPoP handle).
-        { part: 'total', budgetBytes: 28_400, targetBytes: 23_300 },
+        { part: 'total', budgetBytes: 28_500, targetBytes: 23_300 },
       ],
     },
     {
@@ -125,7 +127,8 @@ export async function sizeChecks(): Promise<SizeCheck[]> {
       contents: `export { ${bffNames.join(', ')} } from '@latchkey/angular';`,
       // The browser side of BFF mode: no protocol, no oauth4webapi, no browser-mode session (see the bench's metafile check).
       // 8.91 kB: createBffSession 4.4 kB, the Angular adapter (Auth, guard, interceptor) 3.7 kB, the idle monitor 0.6 kB.
-      budgets: [{ part: 'total', budgetBytes: 9_100, targetBytes: 6_000 }],
+      // 9.16 kB with auth.fetch()/auth.dpop() and the guard's options and SKIP_LATCHKEY_TOKEN (shared by both modes).
+      budgets: [{ part: 'total', budgetBytes: 9_200, targetBytes: 6_000 }],
     },
   ];
 }

@@ -1,4 +1,4 @@
-import { HttpClient, HttpErrorResponse, provideHttpClient, withInterceptors, type HttpRequest } from '@angular/common/http';
+import { HttpClient, HttpContext, HttpErrorResponse, provideHttpClient, withInterceptors, type HttpRequest } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import {
   ApplicationInitStatus,
@@ -12,7 +12,7 @@ import { TestBed } from '@angular/core/testing';
 import { firstValueFrom } from 'rxjs';
 import { provideLatchkeyTesting, TestingSession } from '../testing/src';
 import { Auth } from './auth';
-import { authInterceptor } from './auth-interceptor';
+import { authInterceptor, SKIP_LATCHKEY_TOKEN } from './auth-interceptor';
 import { LATCHKEY_SESSION_FACTORY, type LatchkeyAngularConfig } from './latchkey-options';
 import { provideLatchkey, withDpop, withTokenFor } from './provide-latchkey';
 import { ɵLATCHKEY_REQUEST_AUTHORIZER } from './request-auth';
@@ -144,6 +144,19 @@ describe('authInterceptor', () => {
     await expect(response).rejects.toBeInstanceOf(HttpErrorResponse);
     expect(session.accessTokenRequests).toEqual([{ forceRefresh: false }, { forceRefresh: true, rejectedToken: 'at-1' }]);
     backend.verify();
+  });
+
+  it('sends a request whose context sets SKIP_LATCHKEY_TOKEN without a token, even to a configured origin', async () => {
+    const { http, backend, session } = await setUp();
+    const response = firstValueFrom(
+      http.get('https://api.example.com/public', { context: new HttpContext().set(SKIP_LATCHKEY_TOKEN, true) }),
+    );
+    await tick();
+    const request = backend.expectOne('https://api.example.com/public');
+    expect(request.request.headers.has('Authorization')).toBe(false);
+    request.flush({});
+    await response;
+    expect(session.accessTokenRequests).toEqual([]);
   });
 
   it('sends the request without a token when signed out', async () => {

@@ -1,5 +1,12 @@
 import { DOCUMENT } from '@angular/common';
-import { HttpErrorResponse, type HttpEvent, type HttpHandlerFn, type HttpInterceptorFn, type HttpRequest } from '@angular/common/http';
+import {
+  HttpContextToken,
+  HttpErrorResponse,
+  type HttpEvent,
+  type HttpHandlerFn,
+  type HttpInterceptorFn,
+  type HttpRequest,
+} from '@angular/common/http';
 import { inject } from '@angular/core';
 import { catchError, from, switchMap, throwError, type Observable } from 'rxjs';
 import { Auth } from './auth';
@@ -7,12 +14,23 @@ import { ɵLATCHKEY_REQUEST_AUTHORIZER, type RequestAuthorizer } from './request
 import { matchesTokenRule } from './token-rules';
 
 /**
+ * Set on a request's `context` to send it as it is, with no token (and, in BFF mode, no CSRF header),
+ * even to an origin of `withTokenFor()`.
+ *
+ * @example
+ * ```ts
+ * http.get(url, { context: new HttpContext().set(SKIP_LATCHKEY_TOKEN, true) });
+ * ```
+ */
+export const SKIP_LATCHKEY_TOKEN = new HttpContextToken<boolean>(() => false);
+
+/**
  * Attaches the access token (`Authorization: Bearer …`, or with `withDpop()` `Authorization: DPoP …` and a
  * fresh `DPoP` proof) to requests for the origins given to `withTokenFor()` —
  * exact scheme, host and port, and path prefix when one was given — and to no other origin, ever. Waits
  * for a refresh in flight. On a 401 from an allowed origin it retries once with the API's DPoP nonce
  * when it asked for one (`use_dpop_nonce`), and refreshes once and retries once when the token was
- * refused. Signed out, the request goes without a token. A request made while a
+ * refused. Signed out, the request goes without a token; with {@link SKIP_LATCHKEY_TOKEN}, too. A request made while a
  * configuration loader runs waits for its `tokenFor`, except those the loader starts as it is called
  * (its own `HttpClient` request for the configuration).
  *
@@ -37,7 +55,15 @@ function intercept(
 ): Observable<HttpEvent<unknown>> {
   const rules = auth.ɵtokenRules();
   const url = URL.parse(req.url, baseUri);
-  if (!url || rules.length === 0 || !matchesTokenRule(url, rules) || req.headers.has('Authorization')) return next(req);
+  if (
+    !url ||
+    rules.length === 0 ||
+    req.context.get(SKIP_LATCHKEY_TOKEN) ||
+    !matchesTokenRule(url, rules) ||
+    req.headers.has('Authorization')
+  ) {
+    return next(req);
+  }
   if (authorizer.noToken) return next(authorizer.authorize(req, '', url) as HttpRequest<unknown>);
   let sent: string | undefined;
   // After a 401 the session refreshes only if the refused token is still its current one.

@@ -1,6 +1,6 @@
 export { Auth } from './auth';
-export { authGuard } from './auth-guard';
-export { authInterceptor } from './auth-interceptor';
+export { authGuard, authGuardWith, signedInMatch, type AuthGuardOptions } from './auth-guard';
+export { authInterceptor, SKIP_LATCHKEY_TOKEN } from './auth-interceptor';
 export {
   LATCHKEY_SESSION_FACTORY,
   ɵLATCHKEY_IDLE_OPTIONS,

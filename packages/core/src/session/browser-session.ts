@@ -90,7 +90,7 @@ export class BrowserSession implements TokenSession {
               flows.refreshUnderLock(run, provider, dpop),
         ),
       refreshed: (next, here) => this.#refreshed(next, here),
-      signOut: (failure) => this.#signOutHere(failure),
+      signOut: (failure) => void this.#signOutHere(failure),
       fail: (failure) => this.#fail(failure),
     });
     this.#scheduler = new Scheduler(clock, ports, () => {
@@ -187,27 +187,30 @@ export class BrowserSession implements TokenSession {
 
   /** Ends the session here: state, timers, store. Work in flight is dropped (the generation moves). */
   #endLocally(removeStored: boolean): void {
+    const jkt = this.#cell.record?.stored.dpop_jkt;
     this.#scheduler.cancel();
     this.#cell.update({ record: undefined });
     if (removeStored) this.#store.remove();
-    // Another tab ended it and deleted the DPoP key; this one forgets its copy.
-    this.#protocol.loaded?.dpop.forget();
+    // Its DPoP key goes too, here and, should the tab that ended it have navigated away first, in IndexedDB.
+    const loaded = this.#protocol.loaded;
+    if (jkt && loaded) void loaded.dpop.remove(loaded.provider, jkt);
   }
 
   /**
    * Ends the session here and, through the logout marker and the channel, in every tab. `failure`
-   * (a refused refresh) stays in the state; a logout clears any error.
+   * (a refused refresh) stays in the state; a logout clears any error. Settles once the session's DPoP
+   * key is deleted (never rejects).
    */
-  #signOutHere(failure?: LatchkeyError): void {
+  #signOutHere(failure?: LatchkeyError): Promise<void> {
     const ended = this.#cell.record;
     this.#scheduler.cancel();
     this.#cell.update({ record: undefined, error: failure ?? null });
     this.#store.remove();
     this.#tabs.announceLogout(this.#clock.now());
     const jkt = ended?.stored.dpop_jkt;
-    if (jkt) this.#withProtocol(({ provider, dpop }) => dpop.remove(provider, jkt)).catch(() => {});
     if (failure) this.#events.emit('error', failure);
     if (ended) this.#events.emit('loggedOut', { elsewhere: false });
+    return jkt ? this.#withProtocol(({ provider, dpop }) => dpop.remove(provider, jkt)).catch(() => {}) : Promise.resolve();
   }
 
   // ---- sign-in ----
@@ -258,8 +261,8 @@ export class BrowserSession implements TokenSession {
 
   async logout(options: LogoutOptions = {}): Promise<void> {
     const ended = this.#cell.record;
-    // Local first, always: this tab, the store, and every other tab.
-    this.#signOutHere();
+    // Local first, always: this tab, the store, every other tab, and the DPoP key (before the page navigates away).
+    await this.#signOutHere();
     const remote = { ...this.#config.logout, ...options };
     if (!remote.endSession && !(remote.revokeRefreshToken && ended?.stored.refresh_token)) return;
     try {
@@ -309,7 +312,7 @@ export class BrowserSession implements TokenSession {
         flows.dpopHeaders(provider, dpop, stored, { method, url: new URL(url), accessToken }),
       );
     } catch (error) {
-      if ((error as LatchkeyError).code === 'LATCHKEY_DPOP_KEY_MISSING') this.#signOutHere(error as LatchkeyError);
+      if ((error as LatchkeyError).code === 'LATCHKEY_DPOP_KEY_MISSING') void this.#signOutHere(error as LatchkeyError);
       throw error;
     }
   }
