@@ -3,7 +3,18 @@ import { clientSecretBasic, createProvider, privateKeyJwt, type Provider } from 
 import { readCookie, SESSION_COOKIE } from './cookies.ts';
 import { backchannelLogout } from './backchannel-logout.ts';
 import { events } from './events.ts';
-import { csrfFailure, describe, failure, json, orUnavailable } from './http.ts';
+import {
+  csrfFailure,
+  describe,
+  failure,
+  json,
+  orUnavailable,
+  passesCsrfChecks,
+  plainJson,
+  plainUnavailable,
+  StoreUnavailable,
+  type PlainAnswer,
+} from './http.ts';
 import { memoryHub, type SessionHub } from './hub.ts';
 import { resolveBffOptions, type BffOptions, type ResolvedBffOptions } from './options.ts';
 import { proxy } from './proxy.ts';
@@ -24,6 +35,12 @@ export interface Bff {
    * activity. `undefined` when it cannot be known now (the store is down): render a placeholder.
    */
   sessionFor(request: Request): Promise<BffSessionBody | undefined>;
+  /**
+   * @internal For adapters: the answer to a `GET {base}/session` that passes the CSRF checks (200, or the
+   * 503 of a store that is down), without the Fetch API: the BFF's most frequent request, as every tab
+   * asks at start and on every wake. `undefined` when {@link Bff.handle} must answer (a refused request).
+   */
+  ɵsessionAnswer(header: (name: string) => string | null): Promise<PlainAnswer | undefined>;
   /** Stops timers, and closes the store and the hub (those given in the options too). */
   close(): Promise<void>;
 }
@@ -114,6 +131,15 @@ export function createBff(input: BffOptions): Bff {
         return sessions.body((await sessions.read(readCookie(request.headers.get('cookie'), SESSION_COOKIE)))?.session);
       } catch {
         return undefined;
+      }
+    },
+    async ɵsessionAnswer(header) {
+      if (!passesCsrfChecks(header, options.appOrigin, true)) return undefined;
+      try {
+        return plainJson(200, sessions.body((await sessions.read(readCookie(header('cookie'), SESSION_COOKIE)))?.session));
+      } catch (error) {
+        // The store down answers at once (a second read would double the wait); anything else is handle()'s.
+        return error instanceof StoreUnavailable ? plainUnavailable() : undefined;
       }
     },
     async close() {

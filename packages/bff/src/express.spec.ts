@@ -173,4 +173,54 @@ describe('Express adapter (latchkeyBff)', () => {
     expect(response.headers.getSetCookie().some((line) => line.startsWith(`${SESSION_COOKIE}=`))).toBe(false);
     expect((await browser.session()).body['status']).toBe('authenticated');
   });
+
+  it('answers GET /bff/session over HTTP (its fast path, no Fetch API objects) exactly as handle() does, and falls back to it when refused', async () => {
+    const browser = httpBrowser();
+    const inProcess = new TestBrowser(idp.appOrigin, (request) => t.bff.handle(request) as Promise<Response>);
+    // Everything but the server's clock (`now`) and the transport's own headers (Node's, Express's).
+    const answer = async (response: Response) => {
+      const { now, ...body } = (await response.json()) as Record<string, unknown>;
+      const headers = [...response.headers].filter(
+        ([name]) => !['date', 'connection', 'keep-alive', 'content-length', 'x-powered-by'].includes(name),
+      );
+      return { status: response.status, headers: Object.fromEntries(headers), body, now: typeof now };
+    };
+    // Signed out, then signed in (the same cookie sent both ways).
+    expect(await answer(await browser.fetchFromPage('/bff/session'))).toEqual(await answer(await inProcess.fetchFromPage('/bff/session')));
+    await browser.signIn();
+    const cookie = browser.jar.header(new URL('/bff/session', idp.appOrigin)) ?? '';
+    const overHttp = await answer(await browser.fetchFromPage('/bff/session'));
+    expect(overHttp.body).toMatchObject({ status: 'authenticated', user: { sub: 'alice' } });
+    expect(overHttp).toEqual(await answer(await inProcess.fetchFromPage('/bff/session', { headers: { cookie } })));
+    expect(overHttp.headers['cache-control']).toBe('no-store');
+    // Refused by the CSRF checks: the full path answers, with its coded 403.
+    const crossSite = await browser.app('/bff/session', { headers: { origin: 'https://evil.example', 'x-latchkey-csrf': '1' } });
+    expect(crossSite.status).toBe(403);
+    expect(await crossSite.json()).toMatchObject({ error: 'LATCHKEY_CSRF_REJECTED' });
+    const noHeader = await browser.app('/bff/session');
+    expect(noHeader.status).toBe(403);
+  });
+
+  it('answers GET /bff/session over HTTP with the coded 503 at once while the store is down: one read, not a second through handle()', async () => {
+    const browser = httpBrowser();
+    await browser.signIn();
+    const get = t.store.get;
+    let reads = 0;
+    t.store.get = (key) => {
+      reads++;
+      return get(key);
+    };
+    t.store.down = true;
+    try {
+      const response = await browser.fetchFromPage('/bff/session');
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('1');
+      expect(await response.json()).toMatchObject({ error: 'LATCHKEY_BFF_UNAVAILABLE' });
+      expect(reads).toBe(1);
+    } finally {
+      t.store.down = false;
+      t.store.get = get;
+    }
+    expect((await browser.session()).body['status']).toBe('authenticated');
+  });
 });

@@ -70,25 +70,51 @@ export async function sendResponse(response: Response, res: ServerResponse): Pro
  * ```
  */
 export function latchkeyBff(bff: Bff) {
+  const sessionPath = `${bff.options.basePath}/session`;
   return (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
-    const controller = new AbortController();
-    // The client went away before the answer was written (a closed event stream, a cancelled call).
-    res.once('close', () => {
-      if (!res.writableFinished) controller.abort();
-    });
-    let request: Request;
-    try {
-      request = toRequest(req, bff.options.appOrigin, controller.signal);
-    } catch {
-      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request');
+    const target = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    if (req.method === 'GET' && (target === sessionPath || target.startsWith(`${sessionPath}?`))) {
+      void sessionFastPath(bff, req, res, next);
       return;
     }
-    bff
-      .handle(request)
-      .then((response) => (response ? sendResponse(response, res) : next()))
-      .catch((error: unknown) => {
-        if (!res.headersSent) next(error);
-        else res.destroy();
-      });
+    serve(bff, req, res, next);
   };
+}
+
+/**
+ * `GET {base}/session` straight from Node's request to Node's response: the same checks and answer as
+ * `bff.handle()`, without a Fetch API `Request` and `Response` (a third of the cost of this, the BFF's most
+ * frequent request). A refused request is answered by `handle()`.
+ */
+async function sessionFastPath(bff: Bff, req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): Promise<void> {
+  const header = (name: string): string | null => {
+    const value = req.headers[name];
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+  };
+  const answer = await bff.ɵsessionAnswer(header).catch(() => undefined);
+  if (answer === undefined || res.headersSent) return serve(bff, req, res, next);
+  res.writeHead(answer.status, answer.headers).end(answer.body);
+}
+
+/** Any BFF request: converted to the Fetch API, answered by `bff.handle()`, written back. */
+function serve(bff: Bff, req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
+  const controller = new AbortController();
+  // The client went away before the answer was written (a closed event stream, a cancelled call).
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  let request: Request;
+  try {
+    request = toRequest(req, bff.options.appOrigin, controller.signal);
+  } catch {
+    res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request');
+    return;
+  }
+  bff
+    .handle(request)
+    .then((response) => (response ? sendResponse(response, res) : next()))
+    .catch((error: unknown) => {
+      if (!res.headersSent) next(error);
+      else res.destroy();
+    });
 }

@@ -8,13 +8,15 @@ const BASE_HEADERS: Readonly<Record<string, string>> = {
   'Referrer-Policy': 'no-referrer',
 };
 
+/** The headers of a JSON answer of `byteLength` bytes. */
+export function jsonHeaders(byteLength: number): Record<string, string> {
+  return { ...BASE_HEADERS, 'Content-Type': 'application/json', 'Content-Length': String(byteLength) };
+}
+
 export function json(status: number, body: unknown, headers: HeadersInit = {}): Response {
   const bytes = new TextEncoder().encode(JSON.stringify(body));
   // With its length, an adapter writes the answer in one go instead of streaming it.
-  const response = new Response(bytes, {
-    status,
-    headers: { ...BASE_HEADERS, 'Content-Type': 'application/json', 'Content-Length': String(bytes.byteLength) },
-  });
+  const response = new Response(bytes, { status, headers: jsonHeaders(bytes.byteLength) });
   for (const [name, value] of new Headers(headers)) response.headers.append(name, value);
   return response;
 }
@@ -50,26 +52,55 @@ export function statusFor(error: LatchkeyError): number {
 }
 
 /**
+ * The CSRF checks on a request's headers (`header` reads one, lower-case, `null` when absent): `Origin`,
+ * when present, the app's own; `Sec-Fetch-Site`, when present, `same-origin` (or `none` where no header is
+ * required: a top-level navigation); and the custom header where it is required.
+ */
+export function passesCsrfChecks(header: (name: string) => string | null, appOrigin: string, requireHeader: boolean): boolean {
+  const origin = header('origin');
+  const site = header('sec-fetch-site');
+  return (
+    (origin === null || origin === appOrigin) &&
+    (site === null || site === 'same-origin' || (!requireHeader && site === 'none')) &&
+    (!requireHeader || header(CSRF_HEADER.toLowerCase()) === CSRF_VALUE)
+  );
+}
+
+/**
  * The BCP's CSRF defence for every state-reading or state-changing endpoint: the static custom header
  * (a form cannot send it; a cross-origin fetch that does needs a preflight, never granted), and
  * `Origin` and `Sec-Fetch-Site`, when the browser sends them, the app's own.
  */
 export function csrfFailure(request: Request, appOrigin: string, requireHeader: boolean): Response | undefined {
-  const origin = request.headers.get('origin');
-  const site = request.headers.get('sec-fetch-site');
-  const ok =
-    (origin === null || origin === appOrigin) &&
-    (site === null || site === 'same-origin' || (!requireHeader && site === 'none')) &&
-    (!requireHeader || request.headers.get(CSRF_HEADER) === CSRF_VALUE);
-  if (ok) return undefined;
+  if (passesCsrfChecks((name) => request.headers.get(name), appOrigin, requireHeader)) return undefined;
   return failure(403, 'LATCHKEY_CSRF_REJECTED', `Refused: BFF requests must come from ${appOrigin} with the ${CSRF_HEADER} header.`);
 }
 
+const UNAVAILABLE = {
+  error: 'LATCHKEY_BFF_UNAVAILABLE',
+  message: 'The session store is unavailable; try again shortly. Nobody was signed out.',
+} as const;
+
 /** A store that failed: a coded 503, and nobody is signed out. */
 export function unavailable(): Response {
-  return failure(503, 'LATCHKEY_BFF_UNAVAILABLE', 'The session store is unavailable; try again shortly. Nobody was signed out.', {
-    'Retry-After': '1',
-  });
+  return failure(503, UNAVAILABLE.error, UNAVAILABLE.message, { 'Retry-After': '1' });
+}
+
+/** A JSON answer without the Fetch API, for an adapter's fast path: what {@link json} sends, as plain values. */
+export interface PlainAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Uint8Array;
+}
+
+/** {@link json} and {@link unavailable}, as a {@link PlainAnswer}. */
+export function plainJson(status: number, body: unknown): PlainAnswer {
+  const bytes = new TextEncoder().encode(JSON.stringify(body));
+  return { status, headers: jsonHeaders(bytes.byteLength), body: bytes };
+}
+export function plainUnavailable(): PlainAnswer {
+  const answer = plainJson(503, UNAVAILABLE);
+  return { ...answer, headers: { ...answer.headers, 'Retry-After': '1' } };
 }
 
 /** Runs `work`; a store failure becomes the 503 above. */
