@@ -102,6 +102,8 @@ export async function startDemo(): Promise<Servers> {
       env: {
         DEMO_PORT: String(benchPorts.demo),
         LATCHKEY_ISSUER: idpIssuer,
+        // DPoP, as the demo runs with the bundled provider (LATCHKEY_ISSUER alone would turn it off).
+        LATCHKEY_DPOP: '1',
         DEMO_CONNECT_SRC: shortIdpIssuer,
         // No demo API in the bench; its default origin (4300) belongs to `npm start`.
         LATCHKEY_API: `http://localhost:${4512 + offset}`,

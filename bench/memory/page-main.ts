@@ -30,7 +30,9 @@ window.memoryBench = {
     session = createSession(
       {
         issuer,
-        clientId: 'latchkey-demo',
+        // Bearer tokens, as the other libraries measured here use: the page moves its clock ahead to make
+        // refreshes due, which a provider would refuse in a DPoP proof's iat.
+        clientId: 'latchkey-demo-bearer',
         scope: 'openid profile email offline_access',
         logout: { revokeRefreshToken: true, endSession: false },
       },

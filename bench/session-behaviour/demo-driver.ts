@@ -21,7 +21,7 @@ export async function signIn(page: Page, username = 'alice'): Promise<void> {
 export async function useShortLivedProvider(context: BrowserContext, options: { refreshToken: boolean }): Promise<void> {
   const scope = options.refreshToken ? 'openid profile email offline_access' : 'openid profile email';
   await context.route(`${demoOrigin}/config.json`, (route) =>
-    route.fulfill({ json: { issuer: shortIdpIssuer, clientId: 'latchkey-demo', scope, endSessionMethod: 'GET' } }),
+    route.fulfill({ json: { issuer: shortIdpIssuer, clientId: 'latchkey-demo', scope, endSessionMethod: 'GET', dpop: true } }),
   );
 }
 
