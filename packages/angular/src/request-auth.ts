@@ -17,25 +17,26 @@ export interface RequestAuthorizer {
   nonceChallenge?(url: URL, error: HttpErrorResponse): boolean;
 }
 
-/** Browser mode: the session's headers — `Authorization: Bearer <token>` (RFC 6750), or `DPoP <token>` with a `DPoP` proof (RFC 9449). */
-export function tokenSessionAuthorizer(auth: Auth): RequestAuthorizer {
-  // A session of another kind (a custom factory's) gets Bearer.
-  const session = () => auth.ɵsession() as Partial<TokenSession> | undefined;
-  return {
-    authorize: async (req, accessToken, url) => {
-      const headers = (await session()?.authorizeRequest?.(req.method, url.href, accessToken)) ?? {
-        Authorization: `Bearer ${accessToken}`,
-      };
-      return req.clone({ setHeaders: headers });
-    },
-    nonceChallenge: (url, error) => session()?.dpopNonceChallenge?.(url.href, error) === true,
-  };
-}
-
 /** `Authorization: Bearer <access token>` (RFC 6750 §2.1): the default, for a session of another kind. */
 export const bearerAuthorizer: RequestAuthorizer = {
   authorize: (req, accessToken) => req.clone({ setHeaders: { Authorization: `Bearer ${accessToken}` } }),
 };
+
+/**
+ * Browser mode: the session's headers — `Authorization: Bearer <token>` (RFC 6750), or `DPoP <token>` with
+ * a `DPoP` proof (RFC 9449). A session of another kind (a custom factory's) gets {@link bearerAuthorizer}.
+ */
+export function tokenSessionAuthorizer(auth: Auth): RequestAuthorizer {
+  const session = () => auth.ɵsession() as Partial<TokenSession> | undefined;
+  return {
+    authorize: async (req, accessToken, url) => {
+      const authorize = session()?.authorizeRequest;
+      if (!authorize) return bearerAuthorizer.authorize(req, accessToken, url);
+      return req.clone({ setHeaders: await authorize.call(session(), req.method, url.href, accessToken) });
+    },
+    nonceChallenge: (url, error) => session()?.dpopNonceChallenge?.(url.href, error) === true,
+  };
+}
 
 /** @internal The mode's authorizer: `provideLatchkey` provides the session's, `provideLatchkeyBff` the CSRF header. */
 export const ɵLATCHKEY_REQUEST_AUTHORIZER = new InjectionToken<RequestAuthorizer>(ngDevMode ? 'ɵLATCHKEY_REQUEST_AUTHORIZER' : '', {

@@ -1,4 +1,4 @@
-import { createDpopProof, type Provider } from '../protocol/index.ts';
+import { asksForDpopNonce, createDpopProof, type ChallengeResponse, type Provider } from '../protocol/index.ts';
 import type { StoredSession } from '../stored-session.ts';
 import type { TokenSession } from '../session/types.ts';
 import type { DpopKeys } from './dpop-keys.ts';
@@ -31,17 +31,10 @@ export async function dpopHeaders(
   return { Authorization: `DPoP ${request.accessToken}`, DPoP: proof };
 }
 
-/** An HTTP answer as far as a nonce challenge is concerned (a `Response`, or Angular's `HttpErrorResponse`). */
-export interface ChallengeResponse {
-  readonly status: number;
-  readonly headers: { get(name: string): string | null };
-}
-
 /** Keeps the nonce of an API's `use_dpop_nonce` challenge (RFC 9449 §9); true when there was one, worth one retry. */
 export function keepDpopNonce(keys: DpopKeys, url: string, response: ChallengeResponse): boolean {
-  const nonce = response.headers.get('DPoP-Nonce');
-  if (response.status !== 401 || !nonce || !/use_dpop_nonce/.test(response.headers.get('WWW-Authenticate') ?? '')) return false;
-  keys.nonces.set(new URL(url).origin, nonce);
+  if (!asksForDpopNonce(response)) return false;
+  keys.nonces.set(new URL(url).origin, response.headers.get('DPoP-Nonce') as string);
   return true;
 }
 

@@ -144,9 +144,4 @@ export class DpopKeys {
       // Nothing to delete, or a store that cannot be used: the key is gone from memory all the same.
     }
   }
-
-  /** Forgets the key in memory (the session ended in another tab, which deleted it from the store). */
-  forget(): void {
-    this.#current = undefined;
-  }
 }

@@ -40,8 +40,8 @@ export async function startSignIn(provider: Provider, config: ResolvedConfig, po
 
 /**
  * Completes a sign-in from the redirect back: its transaction (taken out, used once, this issuer and
- * client only), then the code exchange and every check on the tokens. With `dpop`, the exchange binds
- * the tokens to a new key, kept for the session once they arrived.
+ * client only), then the code exchange and every check on the tokens. With the `dpop` option, the
+ * exchange binds the tokens to a new key of `dpop`, kept for the session once they arrived.
  *
  * @returns the tokens, the `returnTo` of the sign-in (same origin only), and `keyInMemory` when the
  *   tokens are bound to a key only this tab holds (so they must not be stored for the other tabs either)
@@ -51,7 +51,7 @@ export async function completeSignIn(
   config: ResolvedConfig,
   ports: BrowserPorts,
   callback: URL,
-  dpop?: DpopKeys,
+  dpop: DpopKeys,
 ): Promise<TokenResult & { returnTo: string; keyInMemory: boolean }> {
   const state = callback.searchParams.get('state');
   if (!state) throw stateMissing(callback);
@@ -63,9 +63,9 @@ export async function completeSignIn(
       { claim: 'state' },
     );
   }
-  const key = config.dpop ? await dpop?.create(provider) : undefined;
+  const key = config.dpop ? await dpop.create(provider) : undefined;
   const pending = { state, nonce: tx.nonce, code_verifier: tx.code_verifier, redirect_uri: tx.redirect_uri };
   const result = await exchangeCode(provider, callback, pending, key);
-  const keyInMemory = key !== undefined && result.stored.dpop_jkt !== undefined && !(await (dpop as DpopKeys).keep(key));
+  const keyInMemory = key !== undefined && result.stored.dpop_jkt !== undefined && !(await dpop.keep(key));
   return { ...result, returnTo: safeReturnTo(tx.return_to, ports.location.origin), keyInMemory };
 }

@@ -9,6 +9,8 @@ export interface DpopKey {
   readonly pair: CryptoKeyPair;
   readonly jkt: string;
   readonly handle: oauth.DPoPHandle;
+  /** The public key as the `jwk` header of every API proof, exported once. */
+  readonly jwk: Readonly<Pick<JsonWebKey, 'kty' | 'crv' | 'x' | 'y'>>;
 }
 
 const ES256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
@@ -24,7 +26,8 @@ export function generateDpopKeyPair(): Promise<CryptoKeyPair> {
 /** The key as the protocol uses it, with the provider's clock offset in its proofs' `iat`. */
 export async function dpopKey(provider: Provider, pair: CryptoKeyPair, clockOffsetMs = 0): Promise<DpopKey> {
   const handle = oauth.DPoP(clientOf(provider, clockOffsetMs), pair);
-  return { pair, jkt: await handle.calculateThumbprint(), handle };
+  const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', pair.publicKey);
+  return { pair, jkt: await handle.calculateThumbprint(), handle, jwk: { kty, crv, x, y } };
 }
 
 /** oauth4webapi's request option for `key`, when there is one. */
@@ -39,14 +42,33 @@ export function dpopOption(key: DpopKey | undefined): { DPoP?: oauth.DPoPHandle 
  */
 export async function withDpopNonceRetry(key: DpopKey | undefined, send: () => Promise<Response>): Promise<Response> {
   const response = await send();
-  if (!key || (response.status !== 400 && response.status !== 401) || !response.headers.has('dpop-nonce')) return response;
-  // A token endpoint says so in its body (§8), a resource server (userinfo) in its challenge (§9).
-  if (/error="?use_dpop_nonce/i.test(response.headers.get('www-authenticate') ?? '')) return send();
+  if (!key || !response.headers.has('dpop-nonce')) return response;
+  // A resource server (userinfo) says so in its challenge (§9), a token endpoint in its 400's body (§8).
+  if (asksForDpopNonce(response)) return send();
+  if (response.status !== 400) return response;
   const body = (await response
     .clone()
     .json()
     .catch(() => null)) as { error?: unknown } | null;
   return body?.error === 'use_dpop_nonce' ? send() : response;
+}
+
+/** An HTTP answer as far as a nonce challenge is concerned (a `Response`, or Angular's `HttpErrorResponse`). */
+export interface ChallengeResponse {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+}
+
+/**
+ * A resource server's 401 that asks for its nonce (RFC 9449 §9): a `use_dpop_nonce` error in its
+ * `WWW-Authenticate` challenge, with the nonce in `DPoP-Nonce`.
+ */
+export function asksForDpopNonce(response: ChallengeResponse): boolean {
+  return (
+    response.status === 401 &&
+    response.headers.get('dpop-nonce') !== null &&
+    /error="?use_dpop_nonce/i.test(response.headers.get('www-authenticate') ?? '')
+  );
 }
 
 const b64u = (bytes: ArrayBuffer | Uint8Array): string => {
@@ -75,8 +97,7 @@ export interface ProofRequest {
  * with its interceptors and cancellation), not oauth4webapi's `fetch`.
  */
 export async function createDpopProof(key: DpopKey, request: ProofRequest): Promise<string> {
-  const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', key.pair.publicKey);
-  const header = b64uJson({ typ: 'dpop+jwt', alg: 'ES256', jwk: { kty, crv, x, y } });
+  const header = b64uJson({ typ: 'dpop+jwt', alg: 'ES256', jwk: key.jwk });
   const ath = b64u(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(request.accessToken)));
   const payload = b64uJson({
     jti: b64u(crypto.getRandomValues(new Uint8Array(16))),

@@ -9,7 +9,15 @@ export {
   type PendingAuthorization,
 } from './authorization.ts';
 export { REQUEST_TIMEOUT_MS, type Clock } from './deadline.ts';
-export { createDpopProof, dpopKey, generateDpopKeyPair, type DpopKey, type ProofRequest } from './dpop.ts';
+export {
+  asksForDpopNonce,
+  createDpopProof,
+  dpopKey,
+  generateDpopKeyPair,
+  type ChallengeResponse,
+  type DpopKey,
+  type ProofRequest,
+} from './dpop.ts';
 export { endSessionRequest, revoke, type EndSessionRequest } from './logout.ts';
 export {
   clientSecretBasic,

@@ -12,7 +12,7 @@ import { Scheduler } from './scheduler.ts';
 import { SessionCell } from './session-cell.ts';
 import { StoreGateway } from './store-gateway.ts';
 import { TabFollower } from './tab-follower.ts';
-import type { ChallengeResponse } from '../flows/api-request.ts';
+import type { ChallengeResponse } from '../protocol/index.ts';
 import type { AccessTokenOptions, LoginOptions, SessionEvents, SessionPorts, SessionState, TokenSession } from './types.ts';
 
 type BrowserPorts = SessionPorts & Required<Pick<SessionPorts, 'location'>>;
