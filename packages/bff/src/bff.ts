@@ -7,12 +7,12 @@ import {
   csrfFailure,
   describe,
   failure,
-  json,
   orUnavailable,
   passesCsrfChecks,
   plainJson,
   plainUnavailable,
   StoreUnavailable,
+  toResponse,
   type PlainAnswer,
 } from './http.ts';
 import { memoryHub, type SessionHub } from './hub.ts';
@@ -81,12 +81,16 @@ export function createBff(input: BffOptions): Bff {
     (request) =>
       Promise.resolve(csrfFailure(request, options.appOrigin, requireHeader) ?? orUnavailable(() => route(request)));
 
-  const sessionRoute: Route = async (request) => {
-    let active = await sessions.read(readCookie(request.headers.get('cookie'), SESSION_COOKIE));
+  const readSession = (header: (name: string) => string | null) => sessions.read(readCookie(header('cookie'), SESSION_COOKIE));
+  /** `{base}/session`, once for both paths: `handle()` and the adapters' fast path (`ɵsessionAnswer`). */
+  const sessionAnswer = async (header: (name: string) => string | null, activity: boolean): Promise<PlainAnswer> => {
+    let active = await readSession(header);
     // POST is "Stay signed in": activity. A GET only reads.
-    if (active && request.method === 'POST') active = await sessions.touch(active);
-    return json(200, sessions.body(active?.session));
+    if (active && activity) active = await sessions.touch(active);
+    return plainJson(200, sessions.body(active?.session));
   };
+  const sessionRoute: Route = async (request) =>
+    toResponse(await sessionAnswer((name) => request.headers.get(name), request.method === 'POST'));
   const routes: Record<string, Partial<Record<string, Route>>> = {
     login: { GET: (request) => login(request, context) },
     callback: { GET: (request) => callback(request, context) },
@@ -128,7 +132,7 @@ export function createBff(input: BffOptions): Bff {
     handle,
     async sessionFor(request) {
       try {
-        return sessions.body((await sessions.read(readCookie(request.headers.get('cookie'), SESSION_COOKIE)))?.session);
+        return sessions.body((await readSession((name) => request.headers.get(name)))?.session);
       } catch {
         return undefined;
       }
@@ -136,7 +140,7 @@ export function createBff(input: BffOptions): Bff {
     async ɵsessionAnswer(header) {
       if (!passesCsrfChecks(header, options.appOrigin, true)) return undefined;
       try {
-        return plainJson(200, sessions.body((await sessions.read(readCookie(header('cookie'), SESSION_COOKIE)))?.session));
+        return await sessionAnswer(header, false);
       } catch (error) {
         // The store down answers at once (a second read would double the wait); anything else is handle()'s.
         return error instanceof StoreUnavailable ? plainUnavailable() : undefined;

@@ -13,10 +13,29 @@ export function jsonHeaders(byteLength: number): Record<string, string> {
   return { ...BASE_HEADERS, 'Content-Type': 'application/json', 'Content-Length': String(byteLength) };
 }
 
-export function json(status: number, body: unknown, headers: HeadersInit = {}): Response {
+/**
+ * A JSON answer as plain values: what {@link json} sends, and what an adapter's fast path writes
+ * without the Fetch API.
+ */
+export interface PlainAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Uint8Array<ArrayBuffer>;
+}
+
+/** A {@link PlainAnswer} as a Fetch API `Response`. */
+export function toResponse(plain: PlainAnswer): Response {
+  return new Response(plain.body, { status: plain.status, headers: plain.headers });
+}
+
+export function plainJson(status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): PlainAnswer {
   const bytes = new TextEncoder().encode(JSON.stringify(body));
   // With its length, an adapter writes the answer in one go instead of streaming it.
-  const response = new Response(bytes, { status, headers: jsonHeaders(bytes.byteLength) });
+  return { status, headers: { ...jsonHeaders(bytes.byteLength), ...headers }, body: bytes };
+}
+
+export function json(status: number, body: unknown, headers: HeadersInit = {}): Response {
+  const response = toResponse(plainJson(status, body));
   for (const [name, value] of new Headers(headers)) response.headers.append(name, value);
   return response;
 }
@@ -76,31 +95,15 @@ export function csrfFailure(request: Request, appOrigin: string, requireHeader: 
   return failure(403, 'LATCHKEY_CSRF_REJECTED', `Refused: BFF requests must come from ${appOrigin} with the ${CSRF_HEADER} header.`);
 }
 
-const UNAVAILABLE = {
-  error: 'LATCHKEY_BFF_UNAVAILABLE',
-  message: 'The session store is unavailable; try again shortly. Nobody was signed out.',
-} as const;
-
 /** A store that failed: a coded 503, and nobody is signed out. */
-export function unavailable(): Response {
-  return failure(503, UNAVAILABLE.error, UNAVAILABLE.message, { 'Retry-After': '1' });
-}
-
-/** A JSON answer without the Fetch API, for an adapter's fast path: what {@link json} sends, as plain values. */
-export interface PlainAnswer {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: Uint8Array;
-}
-
-/** {@link json} and {@link unavailable}, as a {@link PlainAnswer}. */
-export function plainJson(status: number, body: unknown): PlainAnswer {
-  const bytes = new TextEncoder().encode(JSON.stringify(body));
-  return { status, headers: jsonHeaders(bytes.byteLength), body: bytes };
-}
 export function plainUnavailable(): PlainAnswer {
-  const answer = plainJson(503, UNAVAILABLE);
-  return { ...answer, headers: { ...answer.headers, 'Retry-After': '1' } };
+  const message = 'The session store is unavailable; try again shortly. Nobody was signed out.';
+  return plainJson(503, { error: 'LATCHKEY_BFF_UNAVAILABLE' satisfies LatchkeyErrorCode, message }, { 'Retry-After': '1' });
+}
+
+/** {@link plainUnavailable} as a `Response`. */
+export function unavailable(): Response {
+  return toResponse(plainUnavailable());
 }
 
 /** Runs `work`; a store failure becomes the 503 above. */
