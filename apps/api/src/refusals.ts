@@ -1,5 +1,5 @@
 import * as oauth from 'oauth4webapi';
-import type { ProofParts } from './dpop.ts';
+import { PROOF_IAT_WINDOW_S, type ProofParts } from './dpop.ts';
 
 /** Why a request to /api/private is refused (401): an RFC 6750 / RFC 9449 error code and what failed. */
 export interface Refusal {
@@ -107,7 +107,7 @@ function jwtFailure(error: Error & { code?: string }, subject: 'The access token
   }
   return proof ? 'The DPoP proof is not valid for this request.' : 'The access token is not valid for this API.';
 }
-const PROOF_WINDOW = '300 seconds';
+const PROOF_WINDOW = `${PROOF_IAT_WINDOW_S} seconds`;
 
 /**
  * The refusal for an error `validateJwtAccessToken` threw (not a provider failure): invalid_token for the
