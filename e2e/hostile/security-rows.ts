@@ -305,8 +305,8 @@ export const securityRows = [
     id: 'dpop-stolen-refresh',
     section: 'Stolen tokens (DPoP)',
     case: 'stolen refresh token',
+    // The provider's refusal, so the real one's, in dpop.spec.ts (core's fake provider would only prove itself).
     we: "redeemed at the token endpoint from another machine: refused by the provider (the public client's refresh token is bound to the key)",
-    alsoCoveredBy: [`${dpop}refreshes with a proof of the same key; without one (another machine) the refresh token is refused`],
   },
   {
     id: 'dpop-key',

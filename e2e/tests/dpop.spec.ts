@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Page } from '@playwright/test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { startApi, type Api } from '../../apps/api/src/api.ts';
+import { demoConfigFromEnv } from '../../apps/demo/server/demo-config.ts';
 import { startIdp, type Idp } from '../../apps/idp/src/idp.ts';
 import { securityRow } from '../hostile/security-rows.ts';
 import { expect, fillProviderLogin, logOut, patchConfig, signIn, test } from './fixtures.ts';
@@ -152,10 +153,26 @@ test.describe('DPoP: tokens that are useless once carried off the page', () => {
     },
   );
 
+  test('the demo server turns DPoP on with the bundled provider, off with another, as LATCHKEY_DPOP says, and picks the matching client', () => {
+    const served = (env: NodeJS.ProcessEnv) => {
+      const { clientId, dpop } = demoConfigFromEnv(env);
+      return { clientId, dpop: dpop === true };
+    };
+    expect(served({})).toEqual({ clientId: 'latchkey-demo', dpop: true });
+    expect(served({ LATCHKEY_DPOP: '0' })).toEqual({ clientId: 'latchkey-demo-bearer', dpop: false });
+    expect(served({ LATCHKEY_ISSUER: 'https://login.example.com/' })).toEqual({ clientId: 'latchkey-demo-bearer', dpop: false });
+    expect(served({ LATCHKEY_ISSUER: idpIssuer, LATCHKEY_DPOP: '1' })).toEqual({ clientId: 'latchkey-demo', dpop: true });
+    expect(served({ LATCHKEY_DPOP: '0', LATCHKEY_CLIENT_ID: 'mine' })).toEqual({ clientId: 'mine', dpop: false });
+    expect(served({ LATCHKEY_MODE: 'bff' })).toEqual({ clientId: 'latchkey-bff', dpop: false });
+    expect(() => demoConfigFromEnv({ LATCHKEY_DPOP: 'yes' })).toThrow('LATCHKEY_DPOP must be "1" or "0", got "yes"');
+  });
+
   test('LATCHKEY_DPOP=0: the unbound client signs in with Bearer tokens; the DPoP client refuses a sign-in without a proof', async ({
     page,
   }) => {
-    await patchConfig(page, { clientId: 'latchkey-demo-bearer', dpop: false });
+    // What the demo server answers with LATCHKEY_DPOP=0 (the rest of its configuration as the running one's).
+    const bearer = demoConfigFromEnv({ LATCHKEY_ISSUER: idpIssuer, LATCHKEY_DPOP: '0' });
+    await patchConfig(page, { clientId: bearer.clientId, dpop: bearer.dpop === true });
     await page.goto('/');
     await signIn(page);
     await expect(page.getByTestId('token-binding')).toHaveText('Bearer');
