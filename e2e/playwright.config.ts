@@ -23,7 +23,9 @@ import {
 export default defineConfig({
   testDir: './tests',
   // Suites running side by side (E2E_PORT_OFFSET) keep their artifacts apart.
-  outputDir: process.env['E2E_PORT_OFFSET'] ? `test-results-${process.env['E2E_PORT_OFFSET']}` : 'test-results',
+  // npm test's second run (the many-node tests) names its own, so it does not wipe the first run's traces.
+  outputDir:
+    process.env['E2E_OUTPUT_DIR'] ?? (process.env['E2E_PORT_OFFSET'] ? `test-results-${process.env['E2E_PORT_OFFSET']}` : 'test-results'),
   timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,

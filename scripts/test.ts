@@ -2,6 +2,7 @@
 // closing line with the totals of all runners: "N passed, N failed". A skipped test counts as failed.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { ensureChromium, ensureGlewlwyd, ensureRedis } from './ensure-apt.ts';
+import e2eConfig from '../e2e/playwright.config.ts';
 import { run } from './run.ts';
 
 const results = '.test-results';
@@ -37,7 +38,13 @@ async function budgetTotals(file: string): Promise<Totals> {
   return { passed, failed };
 }
 
-async function suite(name: string, command: string, args: string[], totals: () => Promise<Totals>, options: { cwd?: string } = {}) {
+async function suite(
+  name: string,
+  command: string,
+  args: string[],
+  totals: () => Promise<Totals>,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+) {
   console.log(`\n━━ ${name} ━━`);
   let crashed = false;
   await run(command, args, options).catch((error: unknown) => {
@@ -100,9 +107,25 @@ await suite(
   { cwd: 'e2e' },
 );
 // --forbid-only: a stray test.only would filter out every other test without reporting them skipped.
-await suite('browser (playwright)', 'npx', ['playwright', 'test', '--forbid-only'], () => playwrightTotals(`${results}/e2e.json`), {
-  cwd: 'e2e',
-});
+// The projects that wait for the others (the many-node BFF tests: serial and last) run in a second run of their
+// own with --no-deps, so that a failure in an earlier project fails only itself, never skips them.
+const projects = e2eConfig.projects ?? [];
+const projectArgs = (last: boolean) =>
+  projects.filter((p) => Boolean(p.dependencies?.length) === last).flatMap((p) => ['--project', p.name ?? '']);
+await suite(
+  'browser (playwright)',
+  'npx',
+  ['playwright', 'test', '--forbid-only', ...projectArgs(false)],
+  () => playwrightTotals(`${results}/e2e.json`),
+  { cwd: 'e2e' },
+);
+await suite(
+  'browser, many BFF nodes (playwright)',
+  'npx',
+  ['playwright', 'test', '--forbid-only', '--no-deps', ...projectArgs(true)],
+  () => playwrightTotals(`${results}/e2e-nodes.json`),
+  { cwd: 'e2e', env: { ...process.env, E2E_JSON_REPORT: `../${results}/e2e-nodes.json`, E2E_OUTPUT_DIR: 'test-results-nodes' } },
+);
 // docs/security.md from this run: each SECURITY.md case, its tests, their result. A case fails here unless
 // every test named for it ran and passed (a failing one already fails in its own suite).
 await suite('security table', process.execPath, ['e2e/hostile/report.ts', '--json', `${results}/security.json`], async () => ({

@@ -142,6 +142,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values } = parseArgs({
     options: {
       e2e: { type: 'string', default: root('.test-results/e2e.json') },
+      // The many-node BFF tests, which npm test runs on their own after the others.
+      nodes: { type: 'string', default: root('.test-results/e2e-nodes.json') },
       core: { type: 'string', default: root('.test-results/core.json') },
       bff: { type: 'string', default: root('.test-results/bff.json') },
       api: { type: 'string', default: root('.test-results/api.json') },
@@ -151,7 +153,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   });
   const e2e = (await readJson(values.e2e)) as { suites: PlaywrightSuite[]; stats?: { startTime?: string } } | undefined;
   const core = (await readJson(values.core)) as Parameters<typeof vitestResults>[0] | undefined;
-  const browser = e2e ? playwrightResults(e2e) : [];
+  const nodes = (await readJson(values.nodes)) as { suites: PlaywrightSuite[] } | undefined;
+  const browser = [...(e2e ? playwrightResults(e2e) : []), ...(nodes ? playwrightResults(nodes) : [])];
   const bff = (await readJson(values.bff)) as Parameters<typeof vitestResults>[0] | undefined;
   const api = (await readJson(values.api)) as Parameters<typeof vitestResults>[0] | undefined;
   const unit = [...(core ? vitestResults(core) : []), ...(bff ? vitestResults(bff, 'bff') : []), ...(api ? vitestResults(api, 'api') : [])];

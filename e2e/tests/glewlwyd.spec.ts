@@ -29,11 +29,15 @@ async function signInAtGlewlwyd(page: Page): Promise<void> {
   await expect(page.getByText('Signed in as Alice Liddell')).toBeVisible();
 }
 
-/** Log Out: signed out here at once, then Glewlwyd's end-session page (its Logout button), and back. */
+/**
+ * Log Out: signed out here at once, then Glewlwyd's end-session page (its Logout button), and back. The page
+ * shows its Logout button before it has fetched the session's clients and the redirect; a click before that
+ * answer throws inside its handler and goes nowhere, so wait for the client's name, which comes with it.
+ */
 async function logOutAtGlewlwyd(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Log Out', exact: true }).click();
   await page.waitForURL((url) => url.origin === glewlwydOrigin);
-  await expect(page.getByText(/wishes you to close the current session/)).toBeVisible();
+  await expect(page.getByText('The client Latchkey demo wishes you to close the current session')).toBeVisible();
   await page
     .locator('button', { hasText: /^\s*Logout\s*$/ })
     .first()
