@@ -36,11 +36,12 @@ export interface Bff {
    */
   sessionFor(request: Request): Promise<BffSessionBody | undefined>;
   /**
-   * @internal For adapters: the answer to a `GET {base}/session` that passes the CSRF checks (200, or the
-   * 503 of a store that is down), without the Fetch API: the BFF's most frequent request, as every tab
-   * asks at start and on every wake. `undefined` when {@link Bff.handle} must answer (a refused request).
+   * @internal For adapters: the answer to a `GET {base}/session` (or, with `activity`, a `POST`) that passes
+   * the CSRF checks (200, or the 503 of a store that is down), without the Fetch API: the BFF's most frequent
+   * request, as every tab asks at start and on every wake. `undefined` when {@link Bff.handle} must answer
+   * (a refused request).
    */
-  ɵsessionAnswer(header: (name: string) => string | null): Promise<PlainAnswer | undefined>;
+  ɵsessionAnswer(header: (name: string) => string | null, activity?: boolean): Promise<PlainAnswer | undefined>;
   /** Stops timers, and closes the store and the hub (those given in the options too). */
   close(): Promise<void>;
 }
@@ -137,10 +138,10 @@ export function createBff(input: BffOptions): Bff {
         return undefined;
       }
     },
-    async ɵsessionAnswer(header) {
+    async ɵsessionAnswer(header, activity = false) {
       if (!passesCsrfChecks(header, options.appOrigin, true)) return undefined;
       try {
-        return await sessionAnswer(header, false);
+        return await sessionAnswer(header, activity);
       } catch (error) {
         // The store down answers at once (a second read would double the wait); anything else is handle()'s.
         return error instanceof StoreUnavailable ? plainUnavailable() : undefined;

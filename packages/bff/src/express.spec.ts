@@ -201,6 +201,38 @@ describe('Express adapter (latchkeyBff)', () => {
     expect(noHeader.status).toBe(403);
   });
 
+  it('answers POST /bff/session ("Stay signed in") over HTTP as activity, as handle() does: the idle end slides; refused, handle() answers', async () => {
+    const browser = httpBrowser();
+    await browser.signIn();
+    const touch = t.store.touch;
+    const touched: number[] = [];
+    t.store.touch = (key, lastSeenAtMs, ttlMs) => {
+      touched.push(lastSeenAtMs);
+      return touch(key, lastSeenAtMs, ttlMs);
+    };
+    try {
+      const before = (await browser.session()).body['expiresAt'] as number;
+      t.clock.advance(5 * 60_000);
+      const response = await browser.fetchFromPage('/bff/session', { method: 'POST' });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      const body = (await response.json()) as { status: string; expiresAt: number; now: number };
+      expect(body.status).toBe('authenticated');
+      expect(body.expiresAt - before).toBeGreaterThanOrEqual(5 * 60_000);
+      expect(touched).toHaveLength(1);
+      expect((await t.sessionOf(browser))?.lastSeenAtMs).toBe(touched[0]);
+      const crossSite = await browser.app('/bff/session', {
+        method: 'POST',
+        headers: { origin: 'https://evil.example', 'x-latchkey-csrf': '1' },
+      });
+      expect(crossSite.status).toBe(403);
+      expect(await crossSite.json()).toMatchObject({ error: 'LATCHKEY_CSRF_REJECTED' });
+      expect(touched).toHaveLength(1);
+    } finally {
+      t.store.touch = touch;
+    }
+  });
+
   it('answers GET /bff/session over HTTP with the coded 503 at once while the store is down: one read, not a second through handle()', async () => {
     const browser = httpBrowser();
     await browser.signIn();

@@ -125,11 +125,17 @@ export class ServerSessions {
     return { key, session };
   }
 
-  /** Activity: the idle end slides (a store may throttle the write). */
+  /**
+   * Activity: the idle end slides. A store that throttles the write is not asked within its throttle of
+   * the `lastSeenAtMs` just read (it would write nothing): such a lookup is one read, no write.
+   */
   async touch(active: ActiveSession): Promise<ActiveSession> {
     const now = this.#now();
     const session = { ...active.session, lastSeenAtMs: now };
-    await this.#call(() => this.#store.touch(active.key, now, this.#ttl(session)));
+    const throttleMs = this.#store.touchThrottleMs;
+    if (throttleMs === undefined || now - active.session.lastSeenAtMs > throttleMs) {
+      await this.#call(() => this.#store.touch(active.key, now, this.#ttl(session)));
+    }
     return { key: active.key, session };
   }
 

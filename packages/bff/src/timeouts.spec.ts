@@ -1,4 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sqliteStore } from './stores/sqlite-store.ts';
 import { DEFAULT_ABSOLUTE_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, resolveBffOptions } from './options.ts';
 import type { TestBrowser } from './testing/browser.ts';
 import { makeTestBff, startServer, startTestIdp, type TestBff, type TestIdp, type TestServer } from './testing/harness.ts';
@@ -96,6 +100,48 @@ describe('idle timeout (sliding)', () => {
     expect(await status(browser)).toBe('authenticated');
     t.clock.advance(5 * MINUTE);
     expect(await status(browser)).toBe('anonymous');
+  });
+
+  it('asks a store that throttles touches for none within its throttle: "stay signed in" then is one read', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'latchkey-touch-'));
+    try {
+      // The store on the BFF's clock, once there is one.
+      const clock: { now?: () => number } = {};
+      const sqlite = sqliteStore({ path: join(dir, 'sessions.db'), now: () => clock.now?.() ?? Date.now(), touchThrottleMs: MINUTE });
+      const touches: number[] = [];
+      // The real store, its touch() counted (a Proxy: its methods keep the store as `this`, for its private fields).
+      const store = new Proxy(sqlite, {
+        get(target, name) {
+          const value: unknown = Reflect.get(target, name, target);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            if (name === 'touch') touches.push(args[1] as number);
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      const { t, browser } = await signedIn({ ...idle, store });
+      clock.now = t.clock.now;
+      const post = async () => {
+        const body = (await (await browser.fetchFromPage('/bff/session', { method: 'POST' })).json()) as { expiresAt: number; now: number };
+        return body.expiresAt - body.now;
+      };
+      // The answer's idle end slides either way (by at most the throttle early, as the store documents).
+      const slid = expect.toSatisfy((ms: number) => ms > 10 * MINUTE - 1_000 && ms <= 10 * MINUTE);
+      t.clock.advance(30_000);
+      expect(await post()).toEqual(slid);
+      expect(touches).toEqual([]);
+      t.clock.advance(31_000);
+      expect(await post()).toEqual(slid);
+      expect(touches).toHaveLength(1);
+      // The write landed: the idle end counts from it.
+      expect((await t.sessionOf(browser))?.lastSeenAtMs).toBe(touches[0]);
+      t.clock.advance(30_000);
+      await post();
+      expect(touches).toHaveLength(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('is moved by a proxied call', async () => {

@@ -60,7 +60,8 @@ class RedisSessionStore implements ServerSessionStore {
   readonly #owned: boolean;
   readonly #call: <T>(work: () => Promise<T>) => Promise<T>;
   readonly #keys: ReturnType<typeof redisKeys>;
-  readonly #touchThrottleMs: number;
+  /** See {@link ServerSessionStore.touchThrottleMs}. */
+  readonly touchThrottleMs: number;
   #closed = false;
 
   constructor(client: Redis, owned: boolean, options: RedisStoreOptions) {
@@ -68,7 +69,7 @@ class RedisSessionStore implements ServerSessionStore {
     this.#owned = owned;
     this.#call = redisCalls(client, options.commandTimeoutMs ?? MAX_COMMAND_TIMEOUT_MS);
     this.#keys = redisKeys(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
-    this.#touchThrottleMs = options.touchThrottleMs ?? DEFAULT_TOUCH_THROTTLE_MS;
+    this.touchThrottleMs = options.touchThrottleMs ?? DEFAULT_TOUCH_THROTTLE_MS;
   }
 
   async get(key: string): Promise<ServerSession | undefined> {
@@ -111,7 +112,7 @@ class RedisSessionStore implements ServerSessionStore {
     if (!Number.isFinite(lastSeenAtMs)) throw new RangeError(`lastSeenAtMs must be a finite number, not ${String(lastSeenAtMs)}.`);
     const k = this.#keys;
     await this.#run('touch', (redis) =>
-      redis.eval(TOUCH_SCRIPT, 1, k.session(key), String(lastSeenAtMs), px(ttlMs), this.#touchThrottleMs, key, k.bySub(''), k.bySid('')),
+      redis.eval(TOUCH_SCRIPT, 1, k.session(key), String(lastSeenAtMs), px(ttlMs), this.touchThrottleMs, key, k.bySub(''), k.bySid('')),
     );
   }
 

@@ -59,7 +59,8 @@ function isLive(row: Record<string, unknown> | undefined, nowMs: number): boolea
 class SqliteSessionStore implements ServerSessionStore {
   readonly #path: string;
   readonly #now: () => number;
-  readonly #touchThrottleMs: number;
+  /** See {@link ServerSessionStore.touchThrottleMs}. */
+  readonly touchThrottleMs: number;
   readonly #cleanupIntervalMs: number;
   readonly #locks: LocalLocks;
   #opening: Promise<Opened> | undefined;
@@ -68,7 +69,7 @@ class SqliteSessionStore implements ServerSessionStore {
   constructor(options: SqliteStoreOptions) {
     this.#path = options.path;
     this.#now = options.now ?? Date.now;
-    this.#touchThrottleMs = options.touchThrottleMs ?? DEFAULT_TOUCH_THROTTLE_MS;
+    this.touchThrottleMs = options.touchThrottleMs ?? DEFAULT_TOUCH_THROTTLE_MS;
     this.#cleanupIntervalMs = options.cleanupIntervalMs ?? DEFAULT_CLEANUP_INTERVAL_MS;
     this.#locks = localLocks(this.#now);
   }
@@ -108,7 +109,7 @@ class SqliteSessionStore implements ServerSessionStore {
     assertTtl(ttlMs);
     return this.#use('touch', ({ touch }) => {
       const nowMs = this.#now();
-      touch.run({ key, lastSeen: lastSeenAtMs, expiresAt: nowMs + ttlMs, now: nowMs, throttleMs: this.#touchThrottleMs });
+      touch.run({ key, lastSeen: lastSeenAtMs, expiresAt: nowMs + ttlMs, now: nowMs, throttleMs: this.touchThrottleMs });
     });
   }
 

@@ -35,6 +35,13 @@ export interface ServerSessionStore extends SessionLocks {
    */
   touch(key: string, lastSeenAtMs: number, ttlMs: number): Promise<void>;
   /**
+   * A store that throttles `touch` says by how much: a touch whose `lastSeenAtMs` is at most this after the
+   * stored one writes nothing. The BFF then skips such a touch by the session it has just read, sparing the
+   * store a round trip (the store's own check stays, for touches racing on other nodes). Absent: every
+   * touch is sent.
+   */
+  readonly touchThrottleMs?: number;
+  /**
    * A refresh's write, as a compare-and-set: writes the session (as `set` does) only while `lock` still
    * holds the session's lock and the stored session's `version` is `expected.version`; otherwise it
    * writes nothing and resolves `false`. So a node whose lock expired mid-refresh (another may have

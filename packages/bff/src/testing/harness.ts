@@ -125,6 +125,7 @@ export function controlledStore(inner: ServerSessionStore): ControlledStore {
     get: (key) => use(key, () => inner.get(key)),
     set: (key, session, ttlMs) => use(key, () => inner.set(key, session, ttlMs)),
     touch: (key, lastSeenAtMs, ttlMs) => use(key, () => inner.touch(key, lastSeenAtMs, ttlMs)),
+    ...(inner.touchThrottleMs !== undefined && { touchThrottleMs: inner.touchThrottleMs }),
     delete: (key) => use(key, () => inner.delete(key)),
     deleteBy: (match) => use(undefined, () => inner.deleteBy(match)),
     putOnce: (key, value, ttlMs) => use(key, () => inner.putOnce(key, value, ttlMs)),
