@@ -119,7 +119,9 @@ export async function sizeChecks(): Promise<SizeCheck[]> {
         // (the chunk-load error, preloading, the inert server session, per-operation errors). The goal,
         // one bundle's size + 1 kB, is reported until it is met. 28.31 kB with DPoP (lazy 14.27 → 16.77 kB:
         // the IndexedDB key store, the API proof, session.fetch(), oauth4webapi's DPoP handle).
-        { part: 'total', budgetBytes: 28_500, targetBytes: 23_300 },
+        // 28.52 kB with LATCHKEY_DPOP_KEY_UNAVAILABLE (+0.07 kB lazy: a key store that fails a read is read
+        // again, and a second failure no longer ends the session).
+        { part: 'total', budgetBytes: 28_600, targetBytes: 23_300 },
       ],
     },
     {

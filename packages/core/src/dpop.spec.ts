@@ -188,6 +188,45 @@ describe('DPoP: the tokens bound to a key that cannot leave the browser', () => 
     expect(provider.refreshRequests).toBe(0);
   });
 
+  it('a key store that fails a read is read again; failing twice is LATCHKEY_DPOP_KEY_UNAVAILABLE, nothing sent, the session goes on', async () => {
+    const t = tab({ dpop: true });
+    await signIn(t);
+    const token = await t.session.getAccessToken();
+    // Tabs that never used the key yet: reloaded ones.
+    const once = tab({ dpop: true });
+    await once.session.ready();
+    world.keys.failingReads = 1;
+    const headers = await once.session.authorizeRequest('GET', `${API}/x`, token);
+    expect((await checkProof(headers['DPoP'] ?? null, { htm: 'GET', htu: `${API}/x`, nowS: nowS() }))?.jkt).toBe(stored().dpop_jkt);
+    const twice = tab({ dpop: true });
+    await twice.session.ready();
+    world.keys.failingReads = 2;
+    const failure = (await twice.session.authorizeRequest('GET', `${API}/x`, token).catch((error: unknown) => error)) as LatchkeyError;
+    expect(failure).toMatchObject({ code: 'LATCHKEY_DPOP_KEY_UNAVAILABLE', cause: { name: 'UnknownError' } });
+    expect(failure.message).not.toContain(token);
+    expect(twice.session.getState()).toMatchObject({ status: 'authenticated', dpop: true });
+    expect(world.store.get(KEY)).not.toBeNull();
+    expect(world.keys.map.size).toBe(1);
+    // The store reads again: the next call has its proof.
+    expect((await twice.session.authorizeRequest('GET', `${API}/x`, token))['Authorization']).toBe(`DPoP ${token}`);
+  });
+
+  it('… and a refresh whose key cannot be read sends nothing, is tried again, and refreshes once the store reads', async () => {
+    const first = tab({ dpop: true });
+    await signIn(first);
+    first.session.dispose();
+    const reloaded = tab({ dpop: true });
+    await reloaded.session.ready();
+    // Both reads of the first attempt and of the next one fail; the third attempt reads the key.
+    world.keys.failingReads = 4;
+    await advanceUntil(() => provider.refreshRequests >= 1, 120_000);
+    await advance(1_000);
+    expect(world.keys.failingReads).toBe(0);
+    expect(provider.refreshRequests).toBe(1);
+    expect(reloaded.session.getState()).toMatchObject({ status: 'authenticated', dpop: true });
+    expect(reloaded.session.getState().error).toBeNull();
+  });
+
   it("without IndexedDB the key and the tokens stay in this tab's memory, and storeDegraded says so", async () => {
     world.keys.broken = true;
     const t = tab({ dpop: true });

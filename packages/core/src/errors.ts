@@ -54,6 +54,11 @@ export type LatchkeyErrorCode =
    */
   | 'LATCHKEY_DPOP_KEY_MISSING'
   /**
+   * The key store (IndexedDB) failed, twice, to read the key a DPoP-bound session's tokens are bound to: nothing
+   * was sent with them and the session goes on. The next API call or refresh reads it again.
+   */
+  | 'LATCHKEY_DPOP_KEY_UNAVAILABLE'
+  /**
    * BFF mode: the browser holds no token, by design. Call APIs through the BFF's proxy
    * (`{base}/api/<name>/…`); `authInterceptor` adds the CSRF header there.
    */

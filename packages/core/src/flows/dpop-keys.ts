@@ -116,21 +116,40 @@ export class DpopKeys {
    * The key `stored`'s tokens are bound to, or `undefined` for a Bearer session.
    *
    * @throws LatchkeyError `LATCHKEY_DPOP_KEY_MISSING` when the key is gone (site data cleared), or another
+   *   tab's sign-in replaced it; `LATCHKEY_DPOP_KEY_UNAVAILABLE` when the key store failed to read it
    */
   async forSession(provider: Provider, stored: StoredSession): Promise<DpopKey | undefined> {
     const jkt = stored.dpop_jkt;
     if (jkt === undefined) return undefined;
     if (this.#current?.jkt === jkt) return this.#current;
-    let pair: CryptoKeyPair | undefined;
-    try {
-      pair = await this.#store?.get(this.#name);
-    } catch {
-      pair = undefined;
-    }
+    const pair = await this.#read();
     const key = pair && (await dpopKey(provider, pair, stored.clock_offset_ms));
     if (!key || key.jkt !== jkt) throw keyMissing();
     this.#current = key;
     return key;
+  }
+
+  /**
+   * The stored key pair, or `undefined` when there is none. A read that fails is tried once more (each opens
+   * the database anew); a store that fails twice is not a missing key, and does not end the session.
+   *
+   * @throws LatchkeyError `LATCHKEY_DPOP_KEY_UNAVAILABLE` when both reads failed
+   */
+  async #read(): Promise<CryptoKeyPair | undefined> {
+    if (!this.#store) return undefined;
+    try {
+      return await this.#store.get(this.#name);
+    } catch {
+      try {
+        return await this.#store.get(this.#name);
+      } catch (error) {
+        throw new LatchkeyError(
+          'LATCHKEY_DPOP_KEY_UNAVAILABLE',
+          "The key this session's tokens are bound to (DPoP) could not be read from IndexedDB: nothing was sent. The session goes on; try again.",
+          { name: error instanceof Error ? error.name : 'Error' },
+        );
+      }
+    }
   }
 
   /** Deletes the key bound to `jkt` here and in the store (never a newer one another tab made since). */

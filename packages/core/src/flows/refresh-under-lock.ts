@@ -35,8 +35,8 @@ export async function refreshWith(run: RefreshRun, request: (previous: TokenResu
     } catch (error) {
       if (!run.stillCurrent()) return;
       const failure: LatchkeyError = asLatchkeyError(error, 'refresh');
-      // Unprocessed by the provider: no answer, 429, 502, 503, 504.
-      const retryable = failure.code === 'LATCHKEY_PROVIDER_UNREACHABLE';
+      // Unprocessed by the provider: no answer, 429, 502, 503, 504; or never sent (the DPoP key could not be read).
+      const retryable = failure.code === 'LATCHKEY_PROVIDER_UNREACHABLE' || failure.code === 'LATCHKEY_DPOP_KEY_UNAVAILABLE';
       const delay = backoffMs(attempt);
       if (retryable && attempt < MAX_REFRESH_RETRIES && host.clock.now() + delay < startedWith.stored.expires_at_ms) {
         run.trouble('retryable');

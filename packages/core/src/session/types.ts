@@ -149,7 +149,8 @@ export interface TokenSession extends Session {
    * The headers that carry `accessToken` to an API at `url`: `Authorization: Bearer …`, or, for a
    * DPoP-bound session, `Authorization: DPoP …` and a fresh `DPoP` proof for `method` and `url` (with
    * the API's nonce, once it gave one). Send them only to your own APIs.
-   * @throws LatchkeyError `LATCHKEY_DPOP_KEY_MISSING` when the session's key is gone (the session ends)
+   * @throws LatchkeyError `LATCHKEY_DPOP_KEY_MISSING` when the session's key is gone (the session ends),
+   *   `LATCHKEY_DPOP_KEY_UNAVAILABLE` when the key store failed to read it (the session goes on)
    */
   authorizeRequest(method: string, url: string, accessToken: string): Promise<Record<string, string>>;
   /**

@@ -135,7 +135,15 @@ export class FakeKeyStore implements DpopKeyStore {
   #check(): Promise<void> {
     return this.broken ? Promise.reject(new DOMException('IndexedDB is not available', 'InvalidStateError')) : Promise.resolve();
   }
-  get = (name: string) => this.#check().then(() => this.map.get(name));
+  /** The next this many reads reject, as IndexedDB does now and then ("UnknownError: Internal error"). */
+  failingReads = 0;
+  get = (name: string) => {
+    if (this.failingReads > 0) {
+      this.failingReads--;
+      return Promise.reject(new DOMException('Internal error opening backing store', 'UnknownError'));
+    }
+    return this.#check().then(() => this.map.get(name));
+  };
   set = (name: string, pair: CryptoKeyPair) => this.#check().then(() => void this.map.set(name, pair));
   delete = (name: string) => this.#check().then(() => void this.map.delete(name));
 }
