@@ -126,16 +126,18 @@ export class ServerSessions {
   }
 
   /**
-   * Activity: the idle end slides. A store that throttles the write is not asked within its throttle of
-   * the `lastSeenAtMs` just read (it would write nothing): such a lookup is one read, no write.
+   * Activity: the idle end slides. A store that throttles the write is not asked within its throttle (at
+   * most a tenth of the idle timeout, so "Stay signed in" at a warning always writes) of the `lastSeenAtMs`
+   * just read: such a lookup is one read, no write, and the session keeps the idle end it has in the store
+   * (the answer says that one, not one never written).
    */
   async touch(active: ActiveSession): Promise<ActiveSession> {
     const now = this.#now();
+    const storeThrottleMs = this.#store.touchThrottleMs;
+    const throttleMs = storeThrottleMs === undefined ? undefined : Math.min(storeThrottleMs, this.#options.idleTimeoutMs / 10);
+    if (throttleMs !== undefined && now - active.session.lastSeenAtMs <= throttleMs) return active;
     const session = { ...active.session, lastSeenAtMs: now };
-    const throttleMs = this.#store.touchThrottleMs;
-    if (throttleMs === undefined || now - active.session.lastSeenAtMs > throttleMs) {
-      await this.#call(() => this.#store.touch(active.key, now, this.#ttl(session)));
-    }
+    await this.#call(() => this.#store.touch(active.key, now, this.#ttl(session), throttleMs));
     return { key: active.key, session };
   }
 

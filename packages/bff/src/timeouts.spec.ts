@@ -126,19 +126,57 @@ describe('idle timeout (sliding)', () => {
         const body = (await (await browser.fetchFromPage('/bff/session', { method: 'POST' })).json()) as { expiresAt: number; now: number };
         return body.expiresAt - body.now;
       };
-      // The answer's idle end slides either way (by at most the throttle early, as the store documents).
-      const slid = expect.toSatisfy((ms: number) => ms > 10 * MINUTE - 1_000 && ms <= 10 * MINUTE);
+      // Within the throttle the idle end stays the stored one, and the answer says so; beyond it, it slides.
+      const left = (ms: number) => expect.toSatisfy((got: number) => got > ms - 1_000 && got <= ms);
       t.clock.advance(30_000);
-      expect(await post()).toEqual(slid);
+      expect(await post()).toEqual(left(10 * MINUTE - 30_000));
       expect(touches).toEqual([]);
       t.clock.advance(31_000);
-      expect(await post()).toEqual(slid);
+      expect(await post()).toEqual(left(10 * MINUTE));
       expect(touches).toHaveLength(1);
       // The write landed: the idle end counts from it.
       expect((await t.sessionOf(browser))?.lastSeenAtMs).toBe(touches[0]);
       t.clock.advance(30_000);
       await post();
       expect(touches).toHaveLength(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("throttles a store's touches by a tenth of a short idle timeout, not the store's minute: a warning's \"Stay signed in\" writes", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'latchkey-touch-'));
+    try {
+      // The store on the BFF's clock, once there is one.
+      const clock: { now?: () => number } = {};
+      const sqlite = sqliteStore({ path: join(dir, 'sessions.db'), now: () => clock.now?.() ?? Date.now(), touchThrottleMs: MINUTE });
+      const touches: number[] = [];
+      // The real store, its touch() counted (a Proxy: its methods keep the store as `this`, for its private fields).
+      const store = new Proxy(sqlite, {
+        get(target, name) {
+          const value: unknown = Reflect.get(target, name, target);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            if (name === 'touch') touches.push(args[1] as number);
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      const { t, browser } = await signedIn({ idleTimeoutMs: 2 * MINUTE, store });
+      clock.now = t.clock.now;
+      const post = async () => {
+        const body = (await (await browser.fetchFromPage('/bff/session', { method: 'POST' })).json()) as { expiresAt: number; now: number };
+        return body.expiresAt - body.now;
+      };
+      // A tenth of 2 minutes: 12 s. Within it the stored end stays; 30 s after sign-in (the warning's time) it slides.
+      const left = (ms: number) => expect.toSatisfy((got: number) => got > ms - 1_000 && got <= ms);
+      t.clock.advance(10_000);
+      expect(await post()).toEqual(left(2 * MINUTE - 10_000));
+      expect(touches).toEqual([]);
+      t.clock.advance(20_000);
+      expect(await post()).toEqual(left(2 * MINUTE));
+      expect(touches).toHaveLength(1);
+      expect((await t.sessionOf(browser))?.lastSeenAtMs).toBe(touches[0]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -105,6 +105,16 @@ describe('redisStore', () => {
     expect(await redis.raw.pttl(`${prefix}session:k`)).toBeGreaterThan(9 * MINUTE);
   });
 
+  it("takes a touch's own smaller throttle (a short idle timeout's), never a larger one", async () => {
+    const store = open({ touchThrottleMs: MINUTE });
+    const session = sampleSession();
+    await store.set('k', session, 10 * MINUTE);
+    await store.touch('k', session.lastSeenAtMs + 30_000, 10 * MINUTE, 2 * MINUTE);
+    expect((await store.get('k'))?.lastSeenAtMs).toBe(session.lastSeenAtMs);
+    await store.touch('k', session.lastSeenAtMs + 30_000, 10 * MINUTE, 10_000);
+    expect((await store.get('k'))?.lastSeenAtMs).toBe(session.lastSeenAtMs + 30_000);
+  });
+
   it('never writes a touch that would move lastSeenAtMs back', async () => {
     const store = open({ touchThrottleMs: 0 });
     const session = sampleSession();

@@ -106,13 +106,23 @@ class RedisSessionStore implements ServerSessionStore {
     return written === 1;
   }
 
-  async touch(key: string, lastSeenAtMs: number, ttlMs: number): Promise<void> {
+  async touch(key: string, lastSeenAtMs: number, ttlMs: number, throttleMs = this.touchThrottleMs): Promise<void> {
     assertTtl(ttlMs);
     // Written into the JSON as it is: it has to be a JSON number.
     if (!Number.isFinite(lastSeenAtMs)) throw new RangeError(`lastSeenAtMs must be a finite number, not ${String(lastSeenAtMs)}.`);
     const k = this.#keys;
     await this.#run('touch', (redis) =>
-      redis.eval(TOUCH_SCRIPT, 1, k.session(key), String(lastSeenAtMs), px(ttlMs), this.touchThrottleMs, key, k.bySub(''), k.bySid('')),
+      redis.eval(
+        TOUCH_SCRIPT,
+        1,
+        k.session(key),
+        String(lastSeenAtMs),
+        px(ttlMs),
+        Math.min(throttleMs, this.touchThrottleMs),
+        key,
+        k.bySub(''),
+        k.bySid(''),
+      ),
     );
   }
 

@@ -131,6 +131,16 @@ describe('sqliteStore', () => {
     expect((await store.get('k'))?.lastSeenAtMs).toBe(session.lastSeenAtMs + 61_000);
   });
 
+  it("takes a touch's own smaller throttle (a short idle timeout's), never a larger one", async () => {
+    const store = open({ touchThrottleMs: MINUTE });
+    const session = sampleSession();
+    await store.set('k', session, 10 * MINUTE);
+    await store.touch('k', session.lastSeenAtMs + 30_000, 10 * MINUTE, 2 * MINUTE);
+    expect((await store.get('k'))?.lastSeenAtMs).toBe(session.lastSeenAtMs);
+    await store.touch('k', session.lastSeenAtMs + 30_000, 10 * MINUTE, 10_000);
+    expect((await store.get('k'))?.lastSeenAtMs).toBe(session.lastSeenAtMs + 30_000);
+  });
+
   it('never writes a touch that would move last_seen back', async () => {
     const store = open({ touchThrottleMs: 0 });
     const session = sampleSession();

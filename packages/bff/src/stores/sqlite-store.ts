@@ -105,11 +105,17 @@ class SqliteSessionStore implements ServerSessionStore {
     });
   }
 
-  async touch(key: string, lastSeenAtMs: number, ttlMs: number): Promise<void> {
+  async touch(key: string, lastSeenAtMs: number, ttlMs: number, throttleMs = this.touchThrottleMs): Promise<void> {
     assertTtl(ttlMs);
     return this.#use('touch', ({ touch }) => {
       const nowMs = this.#now();
-      touch.run({ key, lastSeen: lastSeenAtMs, expiresAt: nowMs + ttlMs, now: nowMs, throttleMs: this.touchThrottleMs });
+      touch.run({
+        key,
+        lastSeen: lastSeenAtMs,
+        expiresAt: nowMs + ttlMs,
+        now: nowMs,
+        throttleMs: Math.min(throttleMs, this.touchThrottleMs),
+      });
     });
   }
 

@@ -30,15 +30,16 @@ export interface ServerSessionStore extends SessionLocks {
   /** Writes the session; it is gone after `ttlMs` (the sooner of the idle and absolute ends). */
   set(key: string, session: ServerSession, ttlMs: number): Promise<void>;
   /**
-   * Records activity: `lastSeenAtMs` and a new TTL, without rewriting the tokens. Stores may throttle it
-   * (write at most once per a fraction of the idle timeout); the BFF decides by `lastSeenAtMs` anyway.
+   * Records activity: `lastSeenAtMs` and a new TTL, without rewriting the tokens. A store may throttle it:
+   * a touch whose `lastSeenAtMs` is at most `throttleMs` (default: its {@link ServerSessionStore.touchThrottleMs})
+   * after the stored one writes nothing. The BFF passes a smaller `throttleMs` for a short idle timeout.
    */
-  touch(key: string, lastSeenAtMs: number, ttlMs: number): Promise<void>;
+  touch(key: string, lastSeenAtMs: number, ttlMs: number, throttleMs?: number): Promise<void>;
   /**
-   * A store that throttles `touch` says by how much: a touch whose `lastSeenAtMs` is at most this after the
-   * stored one writes nothing. The BFF then skips such a touch by the session it has just read, sparing the
-   * store a round trip (the store's own check stays, for touches racing on other nodes). Absent: every
-   * touch is sent.
+   * A store that throttles `touch` says by how much (at most; the BFF uses a tenth of its idle timeout when
+   * that is less). The BFF then skips a touch that would write nothing, by the session it has just read,
+   * sparing the store a round trip (the store's own check stays, for touches racing on other nodes).
+   * Absent: every touch is sent.
    */
   readonly touchThrottleMs?: number;
   /**

@@ -124,7 +124,7 @@ export function controlledStore(inner: ServerSessionStore): ControlledStore {
     down: false,
     get: (key) => use(key, () => inner.get(key)),
     set: (key, session, ttlMs) => use(key, () => inner.set(key, session, ttlMs)),
-    touch: (key, lastSeenAtMs, ttlMs) => use(key, () => inner.touch(key, lastSeenAtMs, ttlMs)),
+    touch: (key, lastSeenAtMs, ttlMs, throttleMs) => use(key, () => inner.touch(key, lastSeenAtMs, ttlMs, throttleMs)),
     ...(inner.touchThrottleMs !== undefined && { touchThrottleMs: inner.touchThrottleMs }),
     delete: (key) => use(key, () => inner.delete(key)),
     deleteBy: (match) => use(undefined, () => inner.deleteBy(match)),
