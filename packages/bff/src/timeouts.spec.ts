@@ -102,14 +102,20 @@ describe('idle timeout (sliding)', () => {
     expect(await status(browser)).toBe('anonymous');
   });
 
-  it('asks a store that throttles touches for none within its throttle: "stay signed in" then is one read', async () => {
+  /**
+   * Signed in on a real SQLite store (its touch throttle a minute, on the BFF's clock) whose touch() calls are
+   * counted; `post()` is "Stay signed in", and answers the time left until the idle end.
+   */
+  async function onCountedSqlite(
+    idleTimeoutMs: number,
+    test: (s: { t: TestBff; browser: TestBrowser; touches: number[]; post(): Promise<number> }) => Promise<void>,
+  ) {
     const dir = await mkdtemp(join(tmpdir(), 'latchkey-touch-'));
     try {
-      // The store on the BFF's clock, once there is one.
       const clock: { now?: () => number } = {};
       const sqlite = sqliteStore({ path: join(dir, 'sessions.db'), now: () => clock.now?.() ?? Date.now(), touchThrottleMs: MINUTE });
       const touches: number[] = [];
-      // The real store, its touch() counted (a Proxy: its methods keep the store as `this`, for its private fields).
+      // A Proxy: the store's methods keep the store as `this`, for its private fields.
       const store = new Proxy(sqlite, {
         get(target, name) {
           const value: unknown = Reflect.get(target, name, target);
@@ -120,14 +126,22 @@ describe('idle timeout (sliding)', () => {
           };
         },
       });
-      const { t, browser } = await signedIn({ ...idle, store });
+      const { t, browser } = await signedIn({ idleTimeoutMs, store });
       clock.now = t.clock.now;
       const post = async () => {
         const body = (await (await browser.fetchFromPage('/bff/session', { method: 'POST' })).json()) as { expiresAt: number; now: number };
         return body.expiresAt - body.now;
       };
+      await test({ t, browser, touches, post });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  const left = (ms: number) => expect.toSatisfy((got: number) => got > ms - 1_000 && got <= ms);
+
+  it('asks a store that throttles touches for none within its throttle: "stay signed in" then is one read', () =>
+    onCountedSqlite(10 * MINUTE, async ({ t, browser, touches, post }) => {
       // Within the throttle the idle end stays the stored one, and the answer says so; beyond it, it slides.
-      const left = (ms: number) => expect.toSatisfy((got: number) => got > ms - 1_000 && got <= ms);
       t.clock.advance(30_000);
       expect(await post()).toEqual(left(10 * MINUTE - 30_000));
       expect(touches).toEqual([]);
@@ -139,37 +153,11 @@ describe('idle timeout (sliding)', () => {
       t.clock.advance(30_000);
       await post();
       expect(touches).toHaveLength(1);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it("throttles a store's touches by a tenth of a short idle timeout, not the store's minute: a warning's \"Stay signed in\" writes", async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'latchkey-touch-'));
-    try {
-      // The store on the BFF's clock, once there is one.
-      const clock: { now?: () => number } = {};
-      const sqlite = sqliteStore({ path: join(dir, 'sessions.db'), now: () => clock.now?.() ?? Date.now(), touchThrottleMs: MINUTE });
-      const touches: number[] = [];
-      // The real store, its touch() counted (a Proxy: its methods keep the store as `this`, for its private fields).
-      const store = new Proxy(sqlite, {
-        get(target, name) {
-          const value: unknown = Reflect.get(target, name, target);
-          if (typeof value !== 'function') return value;
-          return (...args: unknown[]) => {
-            if (name === 'touch') touches.push(args[1] as number);
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        },
-      });
-      const { t, browser } = await signedIn({ idleTimeoutMs: 2 * MINUTE, store });
-      clock.now = t.clock.now;
-      const post = async () => {
-        const body = (await (await browser.fetchFromPage('/bff/session', { method: 'POST' })).json()) as { expiresAt: number; now: number };
-        return body.expiresAt - body.now;
-      };
+  it("throttles a store's touches by a tenth of a short idle timeout, not the store's minute: a warning's \"Stay signed in\" writes", () =>
+    onCountedSqlite(2 * MINUTE, async ({ t, browser, touches, post }) => {
       // A tenth of 2 minutes: 12 s. Within it the stored end stays; 30 s after sign-in (the warning's time) it slides.
-      const left = (ms: number) => expect.toSatisfy((got: number) => got > ms - 1_000 && got <= ms);
       t.clock.advance(10_000);
       expect(await post()).toEqual(left(2 * MINUTE - 10_000));
       expect(touches).toEqual([]);
@@ -177,10 +165,7 @@ describe('idle timeout (sliding)', () => {
       expect(await post()).toEqual(left(2 * MINUTE));
       expect(touches).toHaveLength(1);
       expect((await t.sessionOf(browser))?.lastSeenAtMs).toBe(touches[0]);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
   it('is moved by a proxied call', async () => {
     const { t, browser } = await signedIn(idle);

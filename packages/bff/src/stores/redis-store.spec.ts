@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useRedisServer } from '../testing/redis-server.ts';
 import { sampleSession } from '../testing/sample-session.ts';
-import { describeServerSessionStore } from '../testing/store-contract.ts';
+import { describeServerSessionStore, expectTouchTakesTheSmallerThrottle } from '../testing/store-contract.ts';
 import { encodeSession } from './redis-scripts.ts';
 import { redisStore, type RedisStoreOptions } from './redis-store.ts';
 import type { HeldLock, ServerSessionStore } from './types.ts';
@@ -105,15 +105,8 @@ describe('redisStore', () => {
     expect(await redis.raw.pttl(`${prefix}session:k`)).toBeGreaterThan(9 * MINUTE);
   });
 
-  it("takes a touch's own smaller throttle (a short idle timeout's), never a larger one", async () => {
-    const store = open({ touchThrottleMs: MINUTE });
-    const session = sampleSession();
-    await store.set('k', session, 10 * MINUTE);
-    await store.touch('k', session.lastSeenAtMs + 30_000, 10 * MINUTE, 2 * MINUTE);
-    expect((await store.get('k'))?.lastSeenAtMs).toBe(session.lastSeenAtMs);
-    await store.touch('k', session.lastSeenAtMs + 30_000, 10 * MINUTE, 10_000);
-    expect((await store.get('k'))?.lastSeenAtMs).toBe(session.lastSeenAtMs + 30_000);
-  });
+  it("takes a touch's own smaller throttle (a short idle timeout's), never a larger one", () =>
+    expectTouchTakesTheSmallerThrottle(open({ touchThrottleMs: MINUTE })));
 
   it('never writes a touch that would move lastSeenAtMs back', async () => {
     const store = open({ touchThrottleMs: 0 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SAMPLE_NOW_MS, sampleSession } from '../testing/sample-session.ts';
-import { describeServerSessionStore } from '../testing/store-contract.ts';
+import { describeServerSessionStore, expectTouchTakesTheSmallerThrottle } from '../testing/store-contract.ts';
 import { sqliteStore, type SqliteStoreOptions } from './sqlite-store.ts';
 import type { ServerSessionStore } from './types.ts';
 
@@ -131,15 +131,8 @@ describe('sqliteStore', () => {
     expect((await store.get('k'))?.lastSeenAtMs).toBe(session.lastSeenAtMs + 61_000);
   });
 
-  it("takes a touch's own smaller throttle (a short idle timeout's), never a larger one", async () => {
-    const store = open({ touchThrottleMs: MINUTE });
-    const session = sampleSession();
-    await store.set('k', session, 10 * MINUTE);
-    await store.touch('k', session.lastSeenAtMs + 30_000, 10 * MINUTE, 2 * MINUTE);
-    expect((await store.get('k'))?.lastSeenAtMs).toBe(session.lastSeenAtMs);
-    await store.touch('k', session.lastSeenAtMs + 30_000, 10 * MINUTE, 10_000);
-    expect((await store.get('k'))?.lastSeenAtMs).toBe(session.lastSeenAtMs + 30_000);
-  });
+  it("takes a touch's own smaller throttle (a short idle timeout's), never a larger one", () =>
+    expectTouchTakesTheSmallerThrottle(open({ touchThrottleMs: MINUTE })));
 
   it('never writes a touch that would move last_seen back', async () => {
     const store = open({ touchThrottleMs: 0 });

@@ -340,3 +340,16 @@ export function describeServerSessionStore(name: string, make: () => Promise<Sto
     });
   });
 }
+
+/**
+ * For a store that throttles `touch` by a minute (`touchThrottleMs`): a touch's own smaller `throttleMs` (a
+ * short idle timeout's) is the one it uses, never a larger one.
+ */
+export async function expectTouchTakesTheSmallerThrottle(store: ServerSessionStore): Promise<void> {
+  const session = sampleSession();
+  await store.set('k', session, 10 * 60_000);
+  await store.touch('k', session.lastSeenAtMs + 30_000, 10 * 60_000, 2 * 60_000);
+  expect((await store.get('k'))?.lastSeenAtMs).toBe(session.lastSeenAtMs);
+  await store.touch('k', session.lastSeenAtMs + 30_000, 10 * 60_000, 10_000);
+  expect((await store.get('k'))?.lastSeenAtMs).toBe(session.lastSeenAtMs + 30_000);
+}
