@@ -272,6 +272,34 @@ test.describe('BFF mode', () => {
     expect(page.headers()['x-powered-by']).toBeUndefined();
   });
 
+  test('"Stay signed in" at the warning slides the server\'s idle end (a short idle timeout, SQLite\'s throttled touch): the warning goes, the end moves', async ({
+    page,
+  }) => {
+    await demo.stop();
+    // 30 s idle: the warning at half-way, 15 s after sign-in (the throttle is then 3 s, not SQLite's minute).
+    demo = await startBffDemo(demo.sqlitePath, { LATCHKEY_BFF_IDLE_SECONDS: '30' });
+    try {
+      await page.goto('/');
+      await signIn(page);
+      const end = () => page.locator('time[data-expires-at]').getAttribute('data-expires-at').then(Number);
+      const before = await end();
+      const stay = page.getByRole('button', { name: 'Stay signed in' }).first();
+      await expect(stay).toBeVisible({ timeout: 25_000 });
+      const posted = page.waitForResponse((r) => r.url().endsWith('/bff/session') && r.request().method() === 'POST');
+      await stay.click();
+      expect((await posted).status()).toBe(200);
+      await expect.poll(end).toBeGreaterThan(before + 10_000);
+      await expect(page.getByRole('button', { name: 'Stay signed in' })).toHaveCount(0);
+      // The server agrees: a reload reads the moved end from it.
+      await page.reload();
+      await expect(page.getByText('Signed in as Alice Liddell')).toBeVisible();
+      expect(await end()).toBeGreaterThan(before + 10_000);
+    } finally {
+      await demo.stop();
+      demo = await startBffDemo(demo.sqlitePath);
+    }
+  });
+
   test('a restart of the demo server keeps the user signed in (SQLite)', async ({ page }) => {
     await page.goto('/');
     await signIn(page);
