@@ -4,7 +4,7 @@
 import { DatabaseSync } from 'node:sqlite';
 import type { BrowserContext, Page, Request } from '@playwright/test';
 import { startBffDemo, type BffDemo } from './bff-demo.ts';
-import { expect, JWT_PATTERN, test, logInButton, logOutButton } from './fixtures.ts';
+import { expect, JWT_PATTERN, test, logInButton, logOutButton, shownExpiry } from './fixtures.ts';
 import { securityRow } from '../hostile/security-rows.ts';
 import { bffDemoOrigin, bffIdpIssuer } from './stack.ts';
 
@@ -281,7 +281,7 @@ test.describe('BFF mode', () => {
     try {
       await page.goto('/');
       await signIn(page);
-      const end = () => page.locator('time[data-expires-at]').getAttribute('data-expires-at').then(Number);
+      const end = () => shownExpiry(page);
       const before = await end();
       const stay = page.getByRole('button', { name: 'Stay signed in' }).first();
       await expect(stay).toBeVisible({ timeout: 25_000 });

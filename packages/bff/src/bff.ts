@@ -10,6 +10,7 @@ import {
   orUnavailable,
   passesCsrfChecks,
   plainJson,
+  plainFailure,
   plainUnavailable,
   StoreUnavailable,
   toResponse,
@@ -36,17 +37,21 @@ export interface Bff {
    */
   sessionFor(request: Request): Promise<BffSessionBody | undefined>;
   /**
-   * @internal For adapters: the answer to a `GET {base}/session` (or, with `activity`, a `POST`) that passes
-   * the CSRF checks (200, or the 503 of a store that is down), without the Fetch API: the BFF's most frequent
-   * request, as every tab asks at start and on every wake. `undefined` when {@link Bff.handle} must answer
-   * (a refused request).
+   * @internal For adapters: the answer to `method` on the request-target `target` (path and query, as it
+   * came) when it is `{base}/session` and passes the CSRF checks, without the Fetch API: the BFF's most
+   * frequent request, as every tab asks at start and on every wake. `undefined`, at once, when
+   * {@link Bff.handle} must answer (another request, or a refused one). Never rejects.
    */
-  ɵsessionAnswer(header: (name: string) => string | null, activity?: boolean): Promise<PlainAnswer | undefined>;
+  ɵsessionAnswer(method: string, target: string, header: (name: string) => string | null): Promise<PlainAnswer> | undefined;
   /** Stops timers, and closes the store and the hub (those given in the options too). */
   close(): Promise<void>;
 }
 
 type Route = (request: Request) => Promise<Response>;
+
+/** Every endpoint but `login`, `callback` and `events` requires the CSRF header. */
+const REQUIRE_CSRF_HEADER = true;
+const BFF_FAILED = 'The BFF failed to answer; nothing was changed.';
 
 /**
  * Creates the BFF: the app's server as a confidential OpenID Connect client (`client_secret_basic` or
@@ -78,7 +83,7 @@ export function createBff(input: BffOptions): Bff {
   const context = { options, provider, store, sessions, hub, now, fetch: input.fetch ?? fetch };
   const base = options.basePath;
   const guarded =
-    (route: Route, requireHeader = true): Route =>
+    (route: Route, requireHeader = REQUIRE_CSRF_HEADER): Route =>
     (request) =>
       Promise.resolve(csrfFailure(request, options.appOrigin, requireHeader) ?? orUnavailable(() => route(request)));
 
@@ -124,7 +129,7 @@ export function createBff(input: BffOptions): Bff {
       return await route(request);
     } catch (error) {
       options.log(`bff: ${request.method} ${url.pathname} failed: ${describe(error)}`);
-      return failure(500, 'LATCHKEY_BFF_UNAVAILABLE', 'The BFF failed to answer; nothing was changed.');
+      return failure(500, 'LATCHKEY_BFF_UNAVAILABLE', BFF_FAILED);
     }
   }
 
@@ -138,14 +143,16 @@ export function createBff(input: BffOptions): Bff {
         return undefined;
       }
     },
-    async ɵsessionAnswer(header, activity = false) {
-      if (!passesCsrfChecks(header, options.appOrigin, true)) return undefined;
-      try {
-        return await sessionAnswer(header, activity);
-      } catch (error) {
-        // The store down answers at once (a second read would double the wait); anything else is handle()'s.
-        return error instanceof StoreUnavailable ? plainUnavailable() : undefined;
-      }
+    ɵsessionAnswer(method, target, header) {
+      const queryAt = target.indexOf('?');
+      if ((queryAt < 0 ? target : target.slice(0, queryAt)) !== `${base}/session` || !routes['session']?.[method]) return undefined;
+      if (!passesCsrfChecks(header, options.appOrigin, REQUIRE_CSRF_HEADER)) return undefined;
+      // A failure is answered here, as handle() would: a second try through it would read (and touch) again.
+      return sessionAnswer(header, method === 'POST').catch((error: unknown) => {
+        if (error instanceof StoreUnavailable) return plainUnavailable();
+        options.log(`bff: ${method} ${base}/session failed: ${describe(error)}`);
+        return plainFailure(500, 'LATCHKEY_BFF_UNAVAILABLE', BFF_FAILED);
+      });
     },
     async close() {
       await (hub as SessionHub & { close?: () => Promise<void> }).close?.();

@@ -1,6 +1,6 @@
 import express from 'express';
 import { request as httpRequest, type IncomingMessage, type Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SESSION_COOKIE } from './cookies.ts';
 import { latchkeyBff, toRequest } from './express.ts';
 import { TestBrowser } from './testing/browser.ts';
@@ -60,6 +60,18 @@ function httpBrowser(): TestBrowser {
       ...(hasBody && { body: request.body, duplex: 'half' }),
     } as RequestInit);
   });
+}
+
+/**
+ * Counts the `{base}/session` requests `bff.handle()` answers from now on (the Express adapter's fast path
+ * answers the others itself): read it with `handled()`, stop with `restore()`.
+ */
+function watchHandle() {
+  const spy = vi.spyOn(t.bff, 'handle');
+  return {
+    handled: () => spy.mock.calls.filter(([request]) => new URL(request.url).pathname === '/bff/session').length,
+    restore: () => spy.mockRestore(),
+  };
 }
 
 /** A raw HTTP GET with the headers given as they are (Host included), for what a client controls. */
@@ -185,20 +197,28 @@ describe('Express adapter (latchkeyBff)', () => {
       );
       return { status: response.status, headers: Object.fromEntries(headers), body, now: typeof now };
     };
-    // Signed out, then signed in (the same cookie sent both ways).
-    expect(await answer(await browser.fetchFromPage('/bff/session'))).toEqual(await answer(await inProcess.fetchFromPage('/bff/session')));
+    // Signed out, then signed in (the same cookie sent both ways); over HTTP, handle() never answers them.
+    const watch = watchHandle();
+    const signedOut = await answer(await browser.fetchFromPage('/bff/session'));
+    expect(watch.handled()).toBe(0);
+    expect(signedOut).toEqual(await answer(await inProcess.fetchFromPage('/bff/session')));
     await browser.signIn();
     const cookie = browser.jar.header(new URL('/bff/session', idp.appOrigin)) ?? '';
+    const before = watch.handled();
     const overHttp = await answer(await browser.fetchFromPage('/bff/session'));
+    expect(watch.handled()).toBe(before);
     expect(overHttp.body).toMatchObject({ status: 'authenticated', user: { sub: 'alice' } });
     expect(overHttp).toEqual(await answer(await inProcess.fetchFromPage('/bff/session', { headers: { cookie } })));
     expect(overHttp.headers['cache-control']).toBe('no-store');
     // Refused by the CSRF checks: the full path answers, with its coded 403.
+    const beforeRefused = watch.handled();
     const crossSite = await browser.app('/bff/session', { headers: { origin: 'https://evil.example', 'x-latchkey-csrf': '1' } });
     expect(crossSite.status).toBe(403);
     expect(await crossSite.json()).toMatchObject({ error: 'LATCHKEY_CSRF_REJECTED' });
     const noHeader = await browser.app('/bff/session');
     expect(noHeader.status).toBe(403);
+    expect(watch.handled()).toBe(beforeRefused + 2);
+    watch.restore();
   });
 
   it('answers POST /bff/session ("Stay signed in") over HTTP as activity, as handle() does: the idle end slides; refused, handle() answers', async () => {
@@ -206,10 +226,11 @@ describe('Express adapter (latchkeyBff)', () => {
     await browser.signIn();
     const touch = t.store.touch;
     const touched: number[] = [];
-    t.store.touch = (key, lastSeenAtMs, ttlMs) => {
-      touched.push(lastSeenAtMs);
-      return touch(key, lastSeenAtMs, ttlMs);
+    t.store.touch = (...args) => {
+      touched.push(args[1]);
+      return touch(...args);
     };
+    const watch = watchHandle();
     try {
       const before = (await browser.session()).body['expiresAt'] as number;
       t.clock.advance(5 * 60_000);
@@ -221,6 +242,7 @@ describe('Express adapter (latchkeyBff)', () => {
       expect(body.expiresAt - before).toBeGreaterThanOrEqual(5 * 60_000);
       expect(touched).toHaveLength(1);
       expect((await t.sessionOf(browser))?.lastSeenAtMs).toBe(touched[0]);
+      expect(watch.handled()).toBe(0);
       const crossSite = await browser.app('/bff/session', {
         method: 'POST',
         headers: { origin: 'https://evil.example', 'x-latchkey-csrf': '1' },
@@ -228,8 +250,10 @@ describe('Express adapter (latchkeyBff)', () => {
       expect(crossSite.status).toBe(403);
       expect(await crossSite.json()).toMatchObject({ error: 'LATCHKEY_CSRF_REJECTED' });
       expect(touched).toHaveLength(1);
+      expect(watch.handled()).toBe(1);
     } finally {
       t.store.touch = touch;
+      watch.restore();
     }
   });
 
@@ -243,15 +267,18 @@ describe('Express adapter (latchkeyBff)', () => {
       return get(key);
     };
     t.store.down = true;
+    const watch = watchHandle();
     try {
       const response = await browser.fetchFromPage('/bff/session');
       expect(response.status).toBe(503);
       expect(response.headers.get('retry-after')).toBe('1');
       expect(await response.json()).toMatchObject({ error: 'LATCHKEY_BFF_UNAVAILABLE' });
       expect(reads).toBe(1);
+      expect(watch.handled()).toBe(0);
     } finally {
       t.store.down = false;
       t.store.get = get;
+      watch.restore();
     }
     expect((await browser.session()).body['status']).toBe('authenticated');
   });

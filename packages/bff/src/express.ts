@@ -4,6 +4,11 @@ import type { Bff } from './bff.ts';
 
 export type { Bff } from './bff.ts';
 
+/** `originalUrl` under Express (a mounted router strips `url`), else the raw request target. */
+function requestTarget(req: IncomingMessage): string {
+  return (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+}
+
 /**
  * The Fetch API `Request` for a Node request. Its URL is built on the app's configured origin — never
  * on `Host` or `X-Forwarded-*`, which the client controls.
@@ -15,8 +20,7 @@ export function toRequest(req: IncomingMessage, appOrigin: string, signal: Abort
     for (const one of [value].flat()) headers.append(name, one);
   }
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-  // `originalUrl` under Express (a mounted router strips `url`), else the raw request target.
-  const target = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+  const target = requestTarget(req);
   // Appended, not resolved: a target of `//host/…` would otherwise resolve to that host.
   const path = target.startsWith('/') ? target : `/${target}`;
   return new Request(new URL(`${new URL(appOrigin).origin}${path}`), {
@@ -70,30 +74,18 @@ export async function sendResponse(response: Response, res: ServerResponse): Pro
  * ```
  */
 export function latchkeyBff(bff: Bff) {
-  const sessionPath = `${bff.options.basePath}/session`;
   return (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
-    const target = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-    if ((req.method === 'GET' || req.method === 'POST') && (target === sessionPath || target.startsWith(`${sessionPath}?`))) {
-      void sessionFastPath(bff, req, res, next);
-      return;
-    }
-    serve(bff, req, res, next);
+    const header = (name: string): string | null => {
+      const value = req.headers[name];
+      return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+    };
+    // `{base}/session` straight from Node's request to Node's response: the same checks and answer as
+    // `bff.handle()`, without a Fetch API `Request` and `Response` (a third of the cost of the BFF's most
+    // frequent request). Anything else, a refused request too, is answered by `handle()`.
+    const answer = bff.ɵsessionAnswer(req.method ?? '', requestTarget(req), header);
+    if (answer === undefined) return serve(bff, req, res, next);
+    void answer.then((plain) => res.writeHead(plain.status, plain.headers).end(plain.body), next);
   };
-}
-
-/**
- * `GET` and `POST {base}/session` straight from Node's request to Node's response: the same checks and answer
- * as `bff.handle()`, without a Fetch API `Request` and `Response` (a third of the cost of this, the BFF's most
- * frequent request). A refused request is answered by `handle()`.
- */
-async function sessionFastPath(bff: Bff, req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): Promise<void> {
-  const header = (name: string): string | null => {
-    const value = req.headers[name];
-    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-  };
-  const answer = await bff.ɵsessionAnswer(header, req.method === 'POST').catch(() => undefined);
-  if (answer === undefined || res.headersSent) return serve(bff, req, res, next);
-  res.writeHead(answer.status, answer.headers).end(answer.body);
 }
 
 /** Any BFF request: converted to the Fetch API, answered by `bff.handle()`, written back. */

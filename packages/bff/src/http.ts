@@ -8,11 +8,6 @@ const BASE_HEADERS: Readonly<Record<string, string>> = {
   'Referrer-Policy': 'no-referrer',
 };
 
-/** The headers of a JSON answer of `byteLength` bytes. */
-export function jsonHeaders(byteLength: number): Record<string, string> {
-  return { ...BASE_HEADERS, 'Content-Type': 'application/json', 'Content-Length': String(byteLength) };
-}
-
 /**
  * A JSON answer as plain values: what {@link json} sends, and what an adapter's fast path writes
  * without the Fetch API.
@@ -31,7 +26,21 @@ export function toResponse(plain: PlainAnswer): Response {
 export function plainJson(status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): PlainAnswer {
   const bytes = new TextEncoder().encode(JSON.stringify(body));
   // With its length, an adapter writes the answer in one go instead of streaming it.
-  return { status, headers: { ...jsonHeaders(bytes.byteLength), ...headers }, body: bytes };
+  return {
+    status,
+    headers: { ...BASE_HEADERS, 'Content-Type': 'application/json', 'Content-Length': String(bytes.byteLength), ...headers },
+    body: bytes,
+  };
+}
+
+/** A coded failure as a {@link PlainAnswer}: `{ error: code, message }`, never a token (LatchkeyError messages are redacted). */
+export function plainFailure(
+  status: number,
+  code: LatchkeyErrorCode,
+  message: string,
+  headers: Readonly<Record<string, string>> = {},
+): PlainAnswer {
+  return plainJson(status, { error: code, message }, headers);
 }
 
 export function json(status: number, body: unknown, headers: HeadersInit = {}): Response {
@@ -40,9 +49,14 @@ export function json(status: number, body: unknown, headers: HeadersInit = {}): 
   return response;
 }
 
-/** A coded failure: `{ error: code, message }`, never a token (LatchkeyError messages are redacted). */
-export function failure(status: number, code: LatchkeyErrorCode, message: string, headers: HeadersInit = {}): Response {
-  return json(status, { error: code, message }, headers);
+/** {@link plainFailure} as a `Response`. */
+export function failure(
+  status: number,
+  code: LatchkeyErrorCode,
+  message: string,
+  headers: Readonly<Record<string, string>> = {},
+): Response {
+  return toResponse(plainFailure(status, code, message, headers));
 }
 
 /** A redirect; `setCookies` are `Set-Cookie` values. */
@@ -97,8 +111,9 @@ export function csrfFailure(request: Request, appOrigin: string, requireHeader: 
 
 /** A store that failed: a coded 503, and nobody is signed out. */
 export function plainUnavailable(): PlainAnswer {
-  const message = 'The session store is unavailable; try again shortly. Nobody was signed out.';
-  return plainJson(503, { error: 'LATCHKEY_BFF_UNAVAILABLE' satisfies LatchkeyErrorCode, message }, { 'Retry-After': '1' });
+  return plainFailure(503, 'LATCHKEY_BFF_UNAVAILABLE', 'The session store is unavailable; try again shortly. Nobody was signed out.', {
+    'Retry-After': '1',
+  });
 }
 
 /** {@link plainUnavailable} as a `Response`. */

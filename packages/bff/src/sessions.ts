@@ -43,6 +43,8 @@ export class ServerSessions {
   readonly #now: () => number;
   readonly #refreshing = new Map<string, Promise<ServerSession>>();
   readonly #maxConcurrentRefreshes: number;
+  /** The store's touch throttle, at most a tenth of the idle timeout; `undefined` for a store without one. */
+  readonly #touchThrottleMs: number | undefined;
   #refreshesInFlight = 0;
   readonly #waitingForSlot: (() => void)[] = [];
 
@@ -53,6 +55,8 @@ export class ServerSessions {
     this.#hub = hub;
     this.#now = now;
     this.#maxConcurrentRefreshes = options.maxConcurrentRefreshes;
+    const storeThrottleMs = store.touchThrottleMs;
+    this.#touchThrottleMs = storeThrottleMs === undefined ? undefined : Math.min(storeThrottleMs, options.idleTimeoutMs / 10);
   }
 
   async #call<T>(work: () => Promise<T>): Promise<T> {
@@ -133,8 +137,7 @@ export class ServerSessions {
    */
   async touch(active: ActiveSession): Promise<ActiveSession> {
     const now = this.#now();
-    const storeThrottleMs = this.#store.touchThrottleMs;
-    const throttleMs = storeThrottleMs === undefined ? undefined : Math.min(storeThrottleMs, this.#options.idleTimeoutMs / 10);
+    const throttleMs = this.#touchThrottleMs;
     if (throttleMs !== undefined && now - active.session.lastSeenAtMs <= throttleMs) return active;
     const session = { ...active.session, lastSeenAtMs: now };
     await this.#call(() => this.#store.touch(active.key, now, this.#ttl(session), throttleMs));

@@ -114,20 +114,14 @@ describe('idle timeout (sliding)', () => {
     try {
       const clock: { now?: () => number } = {};
       const sqlite = sqliteStore({ path: join(dir, 'sessions.db'), now: () => clock.now?.() ?? Date.now(), touchThrottleMs: MINUTE });
-      const touches: number[] = [];
-      // A Proxy: the store's methods keep the store as `this`, for its private fields.
-      const store = new Proxy(sqlite, {
-        get(target, name) {
-          const value: unknown = Reflect.get(target, name, target);
-          if (typeof value !== 'function') return value;
-          return (...args: unknown[]) => {
-            if (name === 'touch') touches.push(args[1] as number);
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        },
-      });
-      const { t, browser } = await signedIn({ idleTimeoutMs, store });
+      const { t, browser } = await signedIn({ idleTimeoutMs, store: sqlite });
       clock.now = t.clock.now;
+      const touches: number[] = [];
+      const touch = t.store.touch;
+      t.store.touch = (...args) => {
+        touches.push(args[1]);
+        return touch(...args);
+      };
       const post = async () => {
         const body = (await (await browser.fetchFromPage('/bff/session', { method: 'POST' })).json()) as { expiresAt: number; now: number };
         return body.expiresAt - body.now;
