@@ -3,7 +3,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import { calculateJwkThumbprint, exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startApi, type Api } from './api.ts';
+import { startApi, type Api, type ApiOptions } from './api.ts';
 import { DpopNonces, ProofReplayCache } from './dpop.ts';
 
 // A provider that only publishes its metadata and keys (127.0.0.1, a free port), and the API in front of it.
@@ -209,6 +209,16 @@ async function get(target: Api, headers: Record<string, string>, path = '/api/pr
 }
 const challengeOf = (response: { headers: Headers }) => response.headers.get('www-authenticate') ?? '';
 
+/** An API of its own for a `describe` block (`overrides` on the test provider's), started before its tests, closed after. */
+function apiOfItsOwn(overrides: Partial<ApiOptions>): () => Api {
+  let started: Api | undefined;
+  beforeAll(async () => {
+    started = await startApi({ port: 0, issuer, audience: AUDIENCE, allowedOrigins: [], ...overrides });
+  });
+  afterAll(() => started?.close());
+  return () => started as Api;
+}
+
 describe('the demo API with DPoP', () => {
   let key: DpopKey;
   let token: string;
@@ -341,6 +351,29 @@ describe('the demo API with DPoP', () => {
     expect(response.body['error']).toBe('invalid_dpop_proof');
   });
 
+  it('refuses a proof signed with another algorithm than its challenge names (RS256, not ES256)', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('RS256');
+    const rsaKey = { privateKey, jwk: await exportJWK(publicKey), jkt: '' };
+    rsaKey.jkt = await calculateJwkThumbprint(rsaKey.jwk);
+    const bound = await accessToken({ cnf: { jkt: rsaKey.jkt } });
+    const claims = { jti: randomUUID(), htm: 'GET', htu: PRIVATE_HTU, iat: now(), ath: sha256(bound) };
+    const rs = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', typ: 'dpop+jwt', jwk: rsaKey.jwk }).sign(privateKey);
+    const response = await get(api, { Authorization: `DPoP ${bound}`, DPoP: rs });
+    expect(response.status).toBe(401);
+    expect(response.body).toMatchObject({ error: 'invalid_dpop_proof', error_description: 'The DPoP proof is not signed with ES256.' });
+  });
+
+  describe('with a replay cache of one proof', () => {
+    const smallApi = apiOfItsOwn({ dpopReplayCacheSize: 1 });
+
+    it('answers 503 with Retry-After when it is full of proofs still in their window, rather than forget one', async () => {
+      expect((await dpop({}, smallApi())).status).toBe(200);
+      const full = await dpop({}, smallApi());
+      expect(full.status).toBe(503);
+      expect(full.headers.get('retry-after')).toBe('10');
+    });
+  });
+
   it('challenges a request without credentials with both schemes', async () => {
     const response = await get(api, {});
     expect(response.status).toBe(401);
@@ -348,14 +381,10 @@ describe('the demo API with DPoP', () => {
   });
 
   describe('with its own nonces (dpopNonce)', () => {
-    let nonceApi: Api;
-    beforeAll(async () => {
-      nonceApi = await startApi({ port: 0, issuer, audience: AUDIENCE, allowedOrigins: [], dpopNonce: true });
-    });
-    afterAll(() => nonceApi.close());
+    const nonceApi = apiOfItsOwn({ dpopNonce: true });
 
     it('asks for its nonce (use_dpop_nonce, DPoP-Nonce), and accepts the retry that carries it', async () => {
-      const first = await dpop({}, nonceApi);
+      const first = await dpop({}, nonceApi());
       expect(first.status).toBe(401);
       const nonce = first.headers.get('dpop-nonce');
       expect(nonce).toMatch(/^[A-Za-z0-9_-]{32,}$/);
@@ -363,16 +392,16 @@ describe('the demo API with DPoP', () => {
         'DPoP realm="latchkey-demo-api", algs="ES256", error="use_dpop_nonce", error_description="This API requires a nonce in DPoP proofs: use the one in the DPoP-Nonce header."',
       );
       expect(first.body['error']).toBe('use_dpop_nonce');
-      const retry = await dpop({ nonce }, nonceApi);
+      const retry = await dpop({ nonce }, nonceApi());
       expect(retry.status).toBe(200);
       expect(retry.body).toMatchObject({ dpop: true, jkt: key.jkt });
       expect(retry.headers.get('dpop-nonce')).toBeNull();
       // The nonce is not single-use, the proof is: another proof with the same nonce is fine.
-      expect((await dpop({ nonce }, nonceApi)).status).toBe(200);
+      expect((await dpop({ nonce }, nonceApi())).status).toBe(200);
     });
 
     it('refuses a nonce it did not issue', async () => {
-      const response = await dpop({ nonce: 'an-invented-nonce-of-forty-three-characters' }, nonceApi);
+      const response = await dpop({ nonce: 'an-invented-nonce-of-forty-three-characters' }, nonceApi());
       expect(response.status).toBe(401);
       expect(challengeOf(response)).toContain('error="use_dpop_nonce"');
       expect(response.body['error_description']).toBe("The DPoP proof's nonce is not current: use the one in the DPoP-Nonce header.");
@@ -380,38 +409,37 @@ describe('the demo API with DPoP', () => {
     });
 
     it('refuses a nonce of another API instance', async () => {
-      const nonce = (await dpop({}, nonceApi)).headers.get('dpop-nonce');
+      const nonce = (await dpop({}, nonceApi())).headers.get('dpop-nonce');
+      expect(nonce).toMatch(/^[A-Za-z0-9_-]{32,}$/);
       const other = await startApi({ port: 0, issuer, audience: AUDIENCE, allowedOrigins: [], dpopNonce: true });
       try {
-        expect((await dpop({ nonce }, other)).status).toBe(401);
+        const refused = await dpop({ nonce }, other);
+        expect(refused.status).toBe(401);
+        expect(refused.body['error']).toBe('use_dpop_nonce');
       } finally {
         await other.close();
       }
     });
 
     it('still accepts a plain bearer token (nonces are for DPoP proofs)', async () => {
-      expect((await get(nonceApi, { Authorization: `Bearer ${await accessToken()}` })).status).toBe(200);
+      expect((await get(nonceApi(), { Authorization: `Bearer ${await accessToken()}` })).status).toBe(200);
     });
   });
 
   describe('with requireDpop', () => {
-    let strictApi: Api;
-    beforeAll(async () => {
-      strictApi = await startApi({ port: 0, issuer, audience: AUDIENCE, allowedOrigins: [], requireDpop: true });
-    });
-    afterAll(() => strictApi.close());
+    const strictApi = apiOfItsOwn({ requireDpop: true });
 
     it('refuses a bearer token, and challenges for DPoP only', async () => {
-      const bearer = await get(strictApi, { Authorization: `Bearer ${await accessToken()}` });
+      const bearer = await get(strictApi(), { Authorization: `Bearer ${await accessToken()}` });
       expect(bearer.status).toBe(401);
       expect(challengeOf(bearer)).toBe(
         'DPoP realm="latchkey-demo-api", algs="ES256", error="invalid_token", error_description="This API accepts DPoP-bound access tokens only: Authorization: DPoP <token> with a DPoP proof."',
       );
-      expect(challengeOf(await get(strictApi, {}))).toBe('DPoP realm="latchkey-demo-api", algs="ES256"');
+      expect(challengeOf(await get(strictApi(), {}))).toBe('DPoP realm="latchkey-demo-api", algs="ES256"');
     });
 
     it('accepts a DPoP-bound token with its proof', async () => {
-      expect((await dpop({}, strictApi)).status).toBe(200);
+      expect((await dpop({}, strictApi())).status).toBe(200);
     });
   });
 

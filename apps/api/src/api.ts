@@ -38,6 +38,10 @@ const insecureAllowed = (url: string) => {
   return protocol === 'http:' && LOOPBACK_HOSTS.has(hostname);
 };
 const realm = 'latchkey-demo-api';
+/** What the provider's access tokens may be signed with. */
+const SIGNING_ALGORITHMS = ['RS256', 'PS256', 'ES256'];
+/** What DPoP proofs may be signed with, as the challenge's `algs` says (RFC 9449 §7.1). */
+const DPOP_ALGORITHMS = ['ES256'];
 /** RFC 6750 §3: error_description is a quoted string without `"` or `\`. */
 const quoted = (value: string) => `"${value.replace(/[^\x20-\x7e]|["\\]/g, "'")}"`;
 
@@ -47,7 +51,8 @@ const quoted = (value: string) => `"${value.replace(/[^\x20-\x7e]|["\\]/g, "'")}
  */
 function challenge(schemes: readonly ('Bearer' | 'DPoP')[], refusal?: Refusal): string {
   const error = refusal ? `, error=${quoted(refusal.error)}, error_description=${quoted(refusal.description)}` : '';
-  return schemes.map((scheme) => `${scheme} realm="${realm}"${scheme === 'DPoP' ? ', algs="ES256"' : ''}${error}`).join(', ');
+  const algs = `, algs="${DPOP_ALGORITHMS.join(' ')}"`;
+  return schemes.map((scheme) => `${scheme} realm="${realm}"${scheme === 'DPoP' ? algs : ''}${error}`).join(', ');
 }
 
 /** The `publicOrigin` option (an origin, or startApi throws), else the origin of an http(s) `audience`. */
@@ -76,8 +81,13 @@ export async function startApi(options: ApiOptions): Promise<Api> {
   const timeout = () => AbortSignal.timeout(5_000);
 
   // Discovery on first use, so the API may start before the provider; a failed one is tried again.
-  let metadata: Promise<oauth.AuthorizationServer> | undefined;
-  const discover = async (): Promise<oauth.AuthorizationServer> => {
+  let metadata: Promise<Provider> | undefined;
+  /** The provider's metadata and the options its access tokens are validated with, once. */
+  interface Provider {
+    readonly as: oauth.AuthorizationServer;
+    readonly validation: oauth.ValidateJWTAccessTokenOptions;
+  }
+  const discover = async (): Promise<Provider> => {
     const issuer = new URL(options.issuer);
     const response = await oauth.discoveryRequest(issuer, {
       signal: timeout,
@@ -85,7 +95,14 @@ export async function startApi(options: ApiOptions): Promise<Api> {
     });
     const as = await oauth.processDiscoveryResponse(issuer, response);
     if (typeof as.jwks_uri !== 'string') throw new Error("the provider's metadata has no jwks_uri");
-    return as;
+    return {
+      as,
+      validation: {
+        signingAlgorithms: SIGNING_ALGORITHMS,
+        requireDPoP: options.requireDpop ?? false,
+        [oauth.allowInsecureRequests]: insecureAllowed(as.jwks_uri),
+      },
+    };
   };
   const provider = () =>
     (metadata ??= discover().catch((error: unknown) => {
@@ -142,31 +159,32 @@ export async function startApi(options: ApiOptions): Promise<Api> {
     let proof: ProofParts | undefined;
     if (proofJwt !== undefined) {
       proof = readProof(proofJwt);
-      if (!proof) return refuse({ error: 'invalid_dpop_proof', description: 'The DPoP proof is not a JWT with a public jwk header.' });
+      if (!proof) return refuse({ error: 'invalid_dpop_proof', description: 'The DPoP proof is not a JWT.' });
+      // oauth4webapi checks a proof's alg against the access tokens' list.
+      if (!DPOP_ALGORITHMS.includes(String(proof.header['alg']))) {
+        return refuse({ error: 'invalid_dpop_proof', description: `The DPoP proof is not signed with ${DPOP_ALGORITHMS.join(' or ')}.` });
+      }
     } else if (dpopScheme) {
       return refuse({ error: 'invalid_dpop_proof', description: 'The DPoP scheme needs a DPoP proof (the DPoP header).' });
     }
 
-    const as = await provider();
+    const { as, validation } = await provider();
     let claims: oauth.JWTAccessTokenClaims;
     try {
       claims = await oauth.validateJwtAccessToken(as, toFetchRequest(req, publicOrigin), options.audience, {
-        signingAlgorithms: ['RS256', 'PS256', 'ES256'],
-        requireDPoP: options.requireDpop ?? false,
+        ...validation,
         signal: timeout,
-        [oauth.allowInsecureRequests]: insecureAllowed(String(as.jwks_uri)),
       });
     } catch (error) {
       if (isProviderFailure(error)) throw error;
       return refuse(refusalFor(error, proofJwt, proof));
     }
 
-    // oauth4webapi has verified the proof and its key binding; what it leaves to the API: nonce and replay.
-    const cnf = claims['cnf'];
-    const jkt = typeof cnf === 'object' && cnf !== null && !Array.isArray(cnf) ? cnf['jkt'] : undefined;
-    if ((typeof jkt === 'string') !== (proof !== undefined)) throw new Error('DPoP binding without a verified proof');
+    // oauth4webapi has verified the proof and its key binding (a proof exactly when the token has cnf.jkt);
+    // what it leaves to the API: nonce and replay.
+    const jkt = claims.cnf?.jkt;
     const headers: Record<string, string> = {};
-    if (proof && typeof jkt === 'string') {
+    if (proof && jkt !== undefined) {
       if (nonces && !nonces.accepts(proof.claims['nonce'])) {
         const description =
           proof.claims['nonce'] === undefined
@@ -188,7 +206,7 @@ export async function startApi(options: ApiOptions): Promise<Api> {
       // The nonce rotated since the proof's: the next proof should carry the new one.
       if (nonces && proof.claims['nonce'] !== nonces.current()) headers['DPoP-Nonce'] = nonces.current();
     }
-    const dpop = typeof jkt === 'string';
+    const dpop = proof !== undefined;
     return send(
       req,
       res,

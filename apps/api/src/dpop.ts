@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 
 /**
  * How far a proof's `iat` may be from now, either way, in seconds: oauth4webapi's fixed window for DPoP
@@ -34,25 +35,13 @@ export interface ProofParts {
   readonly signingInput: string;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const decodeJson = (segment: string): unknown => JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-/** JWK members of private (or symmetric) keys: a proof's `jwk` header must be a public key (RFC 9449 §4.3). */
-const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
-
 /**
- * The proof's header and claims when it is a compact JWS whose header and payload are JSON objects and
- * whose `jwk` header is a public key; otherwise undefined.
+ * The proof's header and claims when it is a compact JWS whose header and payload are JSON objects, decoded
+ * with jose; otherwise undefined. Everything else (its `typ`, `alg`, public `jwk`, signature) is oauth4webapi's.
  */
 export function readProof(proof: string): ProofParts | undefined {
-  const segments = proof.split('.');
-  if (segments.length !== 3 || !segments.every((segment) => /^[A-Za-z0-9_-]+$/.test(segment))) return undefined;
-  const [header, payload] = segments as [string, string, string];
   try {
-    const decoded = { header: decodeJson(header), claims: decodeJson(payload) };
-    if (!isObject(decoded.header) || !isObject(decoded.claims)) return undefined;
-    const jwk = decoded.header['jwk'];
-    if (!isObject(jwk) || PRIVATE_JWK_MEMBERS.some((member) => member in jwk)) return undefined;
-    return { header: decoded.header, claims: decoded.claims, signingInput: `${header}.${payload}` };
+    return { header: decodeProtectedHeader(proof), claims: decodeJwt(proof), signingInput: proof.slice(0, proof.lastIndexOf('.')) };
   } catch {
     return undefined;
   }
