@@ -79,9 +79,11 @@ process.env['IDP_RESOURCES'] ??= `http://localhost:${apiPort}`;
 process.env['API_ALLOWED_ORIGINS'] ??= `http://localhost:${demoPort}`;
 process.env['LATCHKEY_API'] ??= `http://localhost:${apiPort}`;
 if (!external && idpPort !== '4400') {
-  // The demo's defaults for the bundled provider, at its other port.
+  // The demo's defaults for the bundled provider, at its other port (where LATCHKEY_ISSUER alone would mean
+  // another provider, and so Bearer tokens).
   process.env['LATCHKEY_ISSUER'] = bundledIssuer;
   process.env['LATCHKEY_AUDIENCE'] ??= `http://localhost:${apiPort}`;
+  process.env['LATCHKEY_DPOP'] ||= '1';
 }
 // The demo API accepts the provider's JWT access tokens for its audience.
 process.env['API_ISSUER'] ??= external ?? bundledIssuer;
