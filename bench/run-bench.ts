@@ -53,7 +53,7 @@ step('4. size budgets');
 const budgets = await Promise.all((await sizeChecks()).map(measureSize));
 
 step('8. DPoP in browser mode: one proof and an API call in Chromium, the bytes DPoP adds');
-const dpop = await runDpop();
+const dpop = await runDpop(budgets);
 
 step('6. proxied requests per second: the BFF against a bare pass-through, alternating rounds');
 const bffProxy = await runBffProxy();

@@ -2,17 +2,13 @@
 // ES256 JWS over WebCrypto), beside the API call it rides on, to a loopback API of another origin.
 import { createDpopProof, dpopKey, generateDpopKeyPair, type DpopKey } from '../../packages/core/src/protocol/dpop.ts';
 import { createProvider } from '../../packages/core/src/protocol/provider.ts';
+import { median } from '../bff-scale/statistics.ts';
 import type { DpopMeasure, DpopPageInput, DpopPageResult, DpopTiming } from './timing.ts';
 
 declare global {
   interface Window {
     runDpop(input: DpopPageInput): Promise<DpopPageResult>;
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 window.runDpop = async (input) => {
