@@ -259,5 +259,17 @@ describe('authInterceptor', () => {
       request.flush({});
       await response;
     });
+
+    it('… and its 401 is not answered with a refresh: the request went without the token, which proves nothing about it', async () => {
+      const { http, backend, session } = setUpDpop();
+      await TestBed.inject(ApplicationInitStatus).donePromise;
+      session.failProofs = true;
+      const response = firstValueFrom(http.get('https://api.example.com/me'));
+      await tick();
+      backend.expectOne('https://api.example.com/me').flush({}, { status: 401, statusText: 'Unauthorized' });
+      await expect(response).rejects.toBeInstanceOf(HttpErrorResponse);
+      expect(session.accessTokenRequests).toEqual([{ forceRefresh: false }]);
+      backend.verify();
+    });
   });
 });

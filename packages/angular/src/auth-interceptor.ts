@@ -72,12 +72,14 @@ function intercept(
       switchMap((token) => {
         sent = token;
         if (!token) return next(req);
-        // A proof that cannot be made (the DPoP key is gone: the session ended) sends it signed out.
-        return from(Promise.resolve(authorizer.authorize(req, token, url)).catch(() => req)).pipe(switchMap(next));
+        // A proof that cannot be made (the DPoP key is gone, or IndexedDB failed) sends it without the token.
+        return from(Promise.resolve(authorizer.authorize(req, token, url)).catch(() => ((sent = undefined), req))).pipe(switchMap(next));
       }),
     );
   const refused = (error: unknown) => error instanceof HttpErrorResponse && error.status === 401;
-  const refreshAndRetry = (error: unknown) => (refused(error) && auth.authenticated() ? withToken(true) : throwError(() => error));
+  // Only a token that was sent and refused is worth a refresh: a request that went without one proves nothing about it.
+  const refreshAndRetry = (error: unknown) =>
+    refused(error) && sent !== undefined && auth.authenticated() ? withToken(true) : throwError(() => error);
   return withToken(false).pipe(
     catchError((error: unknown) =>
       refused(error) && authorizer.nonceChallenge?.(url, error as HttpErrorResponse)

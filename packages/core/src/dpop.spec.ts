@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { LatchkeyError } from './errors.ts';
+import { asksForDpopNonce } from './protocol/dpop.ts';
 import { createFakeBrowser } from './testing/fake-browser.ts';
 import { checkProof } from './testing/fake-dpop.ts';
 import { advance, advanceUntil, flushIo, KEY, provider, signIn, tab, useFakeWorld, world } from './testing/harness.ts';
@@ -44,6 +45,25 @@ describe('DPoP: the tokens bound to a key that cannot leave the browser', () => 
     expect(pair.privateKey).toMatchObject({ extractable: false, algorithm: { name: 'ECDSA', namedCurve: 'P-256' } });
     await expect(crypto.subtle.exportKey('jwk', pair.privateKey)).rejects.toThrow();
     await expect(crypto.subtle.exportKey('pkcs8', pair.privateKey)).rejects.toThrow();
+  });
+
+  it("the tab that signed in makes its refresh proofs on the provider's clock, as every other tab does", async () => {
+    // Within the proof window, so the code exchange (made before the provider's clock is known) goes through.
+    provider.clockOffsetMs = 40_000;
+    const t = tab({ dpop: true });
+    await signIn(t);
+    expect(Math.abs((provider.proofs[0]?.iat ?? 0) * 1000 - Date.now())).toBeLessThan(2_000);
+    await advanceUntil(() => provider.refreshRequests >= 1, 120_000);
+    const refreshProof = provider.proofs[1];
+    expect(refreshProof).toBeDefined();
+    expect(Math.abs((refreshProof?.iat ?? 0) * 1000 - (Date.now() + 40_000))).toBeLessThan(2_000);
+  });
+
+  it('asks for a nonce only in a DPoP challenge: a Bearer one naming use_dpop_nonce is no such request', () => {
+    const answer = (challenge: string) => ({ status: 401, headers: new Headers({ 'WWW-Authenticate': challenge, 'DPoP-Nonce': 'n' }) });
+    expect(asksForDpopNonce(answer('DPoP error="use_dpop_nonce", error_description="nonce"'))).toBe(true);
+    expect(asksForDpopNonce(answer('Bearer realm="x", DPoP realm="x", algs="ES256", error="use_dpop_nonce"'))).toBe(true);
+    expect(asksForDpopNonce(answer('Bearer error="use_dpop_nonce"'))).toBe(false);
   });
 
   it('refreshes with a proof of the same key; without one (another machine) the refresh token is refused', async () => {

@@ -3,14 +3,6 @@ import type { StoredSession } from '../stored-session.ts';
 import type { TokenSession } from '../session/types.ts';
 import type { DpopKeys } from './dpop-keys.ts';
 
-export interface ApiRequest {
-  readonly method: string;
-  readonly url: URL;
-  readonly accessToken: string;
-  /** The resource server's last `DPoP-Nonce`, if it gave one. */
-  readonly nonce: string | undefined;
-}
-
 /**
  * The headers for one API request of a DPoP-bound session: `Authorization: DPoP` and a fresh proof of
  * `stored`'s key (RFC 9449 §7), with the API origin's last nonce, its `iat` on the provider's clock
@@ -22,7 +14,7 @@ export async function dpopHeaders(
   provider: Provider,
   keys: DpopKeys,
   stored: StoredSession,
-  request: Omit<ApiRequest, 'nonce'>,
+  request: { readonly method: string; readonly url: URL; readonly accessToken: string },
 ): Promise<Record<string, string>> {
   const key = await keys.forSession(provider, stored);
   if (!key) throw new TypeError('dpopHeaders: the session is not DPoP-bound');

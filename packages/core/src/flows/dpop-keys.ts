@@ -121,7 +121,13 @@ export class DpopKeys {
   async forSession(provider: Provider, stored: StoredSession): Promise<DpopKey | undefined> {
     const jkt = stored.dpop_jkt;
     if (jkt === undefined) return undefined;
-    if (this.#current?.jkt === jkt) return this.#current;
+    const current = this.#current;
+    if (current?.jkt === jkt) {
+      // The handle's proofs carry the offset in whole seconds: one made before the provider's clock was known
+      // (at sign-in), or on an older estimate, is made again on the session's.
+      if (Math.round(current.clockOffsetMs / 1000) === Math.round(stored.clock_offset_ms / 1000)) return current;
+      return (this.#current = await dpopKey(provider, current.pair, stored.clock_offset_ms));
+    }
     const pair = await this.#read();
     const key = pair && (await dpopKey(provider, pair, stored.clock_offset_ms));
     if (!key || key.jkt !== jkt) throw keyMissing();

@@ -18,8 +18,8 @@ const STORE_CATCH_UP_MS = 2_000;
  * refresh token stored before the lock is released or anyone is told. A DPoP-bound session refreshes
  * with a proof of its key; a key that is gone ends the session (`LATCHKEY_DPOP_KEY_MISSING`).
  */
-export function refreshUnderLock(run: RefreshRun, provider: Provider, dpop?: DpopKeys): Promise<void> {
-  return refreshWith(run, async (previous) => refresh(provider, previous, await dpop?.forSession(provider, previous.stored)));
+export function refreshUnderLock(run: RefreshRun, provider: Provider, dpop: DpopKeys): Promise<void> {
+  return refreshWith(run, async (previous) => refresh(provider, previous, await dpop.forSession(provider, previous.stored)));
 }
 
 /** {@link refreshUnderLock} with the provider's answer from `request` (a fake one in unit tests). */

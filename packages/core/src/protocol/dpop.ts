@@ -11,6 +11,8 @@ export interface DpopKey {
   readonly handle: oauth.DPoPHandle;
   /** The public key as the `jwk` header of every API proof, exported once. */
   readonly jwk: Readonly<Pick<JsonWebKey, 'kty' | 'crv' | 'x' | 'y'>>;
+  /** The provider's clock offset the handle's proofs carry in their `iat` (oauth4webapi fixes it per handle). */
+  readonly clockOffsetMs: number;
 }
 
 const ES256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
@@ -27,7 +29,7 @@ export function generateDpopKeyPair(): Promise<CryptoKeyPair> {
 export async function dpopKey(provider: Provider, pair: CryptoKeyPair, clockOffsetMs = 0): Promise<DpopKey> {
   const handle = oauth.DPoP(clientOf(provider, clockOffsetMs), pair);
   const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', pair.publicKey);
-  return { pair, jkt: await handle.calculateThumbprint(), handle, jwk: { kty, crv, x, y } };
+  return { pair, jkt: await handle.calculateThumbprint(), handle, jwk: { kty, crv, x, y }, clockOffsetMs };
 }
 
 /** oauth4webapi's request option for `key`, when there is one. */
@@ -61,13 +63,13 @@ export interface ChallengeResponse {
 
 /**
  * A resource server's 401 that asks for its nonce (RFC 9449 §9): a `use_dpop_nonce` error in its
- * `WWW-Authenticate` challenge, with the nonce in `DPoP-Nonce`.
+ * `WWW-Authenticate` challenge of the DPoP scheme, with the nonce in `DPoP-Nonce`.
  */
 export function asksForDpopNonce(response: ChallengeResponse): boolean {
   return (
     response.status === 401 &&
     response.headers.get('dpop-nonce') !== null &&
-    /error="?use_dpop_nonce/i.test(response.headers.get('www-authenticate') ?? '')
+    /\bDPoP\s[^]*\berror="?use_dpop_nonce/i.test(response.headers.get('www-authenticate') ?? '')
   );
 }
 

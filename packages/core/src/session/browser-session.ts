@@ -312,7 +312,10 @@ export class BrowserSession implements TokenSession {
         flows.dpopHeaders(provider, dpop, stored, { method, url: new URL(url), accessToken }),
       );
     } catch (error) {
+      // No proof, so nothing is sent with the token: the key is gone (the session ends), or the chunk or the
+      // key store failed (the session goes on, and says why).
       if ((error as LatchkeyError).code === 'LATCHKEY_DPOP_KEY_MISSING') void this.#signOutHere(error as LatchkeyError);
+      else this.#fail(error as LatchkeyError);
       throw error;
     }
   }

@@ -7,6 +7,8 @@ export interface CheckedProof {
   readonly htm: string;
   readonly htu: string;
   readonly jti: string;
+  /** The proof's `iat` (seconds). */
+  readonly iat: number;
   readonly ath?: string;
   readonly nonce?: string;
 }
@@ -53,6 +55,7 @@ export async function checkProof(
     htm: payload['htm'] as string,
     htu: payload['htu'] as string,
     jti: payload['jti'],
+    iat,
     ...(typeof payload['ath'] === 'string' && { ath: payload['ath'] }),
     ...(typeof payload['nonce'] === 'string' && { nonce: payload['nonce'] }),
   };
