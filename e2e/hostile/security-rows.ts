@@ -249,8 +249,8 @@ export const securityRows = [
     case: 'Client clock ±5 min off',
     we: "the offset measured from the ID token's `iat` is applied: fresh tokens accepted, sessions end on time",
     alsoCoveredBy: [
-      `${engine}a client clock 5 minutes fast still signs in and ends the session on time`,
-      `${engine}a client clock 5 minutes slow still signs in and ends the session on time`,
+      `${engine}a client clock almost 5 minutes fast still signs in and ends the session on time`,
+      `${engine}a client clock almost 5 minutes slow still signs in and ends the session on time`,
     ],
   },
   {

@@ -38,6 +38,20 @@ async function protocolChunkGone(page: Page): Promise<string[]> {
   return refused;
 }
 
+/**
+ * Signed in (preloading off, `patch` on the demo's config), then the protocol chunk gone (404, as after a
+ * deploy), on the API page, still signed in. Returns the chunk URLs refused, as {@link protocolChunkGone}.
+ */
+async function signedInWithoutTheChunk(page: Page, patch: Record<string, unknown>): Promise<string[]> {
+  await patchConfig(page, { preloadProtocol: false, ...patch });
+  await page.goto('/');
+  await signIn(page);
+  const refused = await protocolChunkGone(page);
+  await page.goto('/api');
+  await expect(page.getByRole('button', { name: 'Log Out', exact: true })).toBeVisible();
+  return refused;
+}
+
 test.describe('the protocol, loaded on first use', () => {
   test('with preloading off, a signed-in reload loads no protocol: not before the first render, not within 2 s of load', async ({
     page,
@@ -81,12 +95,7 @@ test.describe('the protocol, loaded on first use', () => {
     page,
   }) => {
     // Bearer tokens: an API call needs the chunk only to refresh (a DPoP proof needs it for every call: below).
-    await patchConfig(page, { preloadProtocol: false, clientId: 'latchkey-demo-bearer', dpop: false });
-    await page.goto('/');
-    await signIn(page);
-    const refused = await protocolChunkGone(page);
-    await page.goto('/api');
-    await expect(page.getByRole('button', { name: 'Log Out', exact: true })).toBeVisible();
+    const refused = await signedInWithoutTheChunk(page, { clientId: 'latchkey-demo-bearer', dpop: false });
     // The API refuses the token once: the interceptor asks the session for a fresh one, which needs the protocol.
     let refusals = 0;
     await page.route(`${apiOrigin}/api/private`, async (route) => {
@@ -111,12 +120,7 @@ test.describe('the protocol, loaded on first use', () => {
   test('with DPoP, an API call after the chunk is gone goes without a token (no proof can be made): LATCHKEY_CHUNK_LOAD_FAILED, still signed in', async ({
     page,
   }) => {
-    await patchConfig(page, { preloadProtocol: false });
-    await page.goto('/');
-    await signIn(page);
-    const refused = await protocolChunkGone(page);
-    await page.goto('/api');
-    await expect(page.getByRole('button', { name: 'Log Out', exact: true })).toBeVisible();
+    const refused = await signedInWithoutTheChunk(page, {});
     const sent: (string | undefined)[] = [];
     page.on('request', (request) => {
       if (request.url() === `${apiOrigin}/api/private` && request.method() === 'GET') sent.push(request.headers()['authorization']);
