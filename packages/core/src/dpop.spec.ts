@@ -56,7 +56,8 @@ describe('DPoP: the tokens bound to a key that cannot leave the browser', () => 
     await advanceUntil(() => provider.refreshRequests >= 1, 120_000);
     const refreshProof = provider.proofs[1];
     expect(refreshProof).toBeDefined();
-    expect(Math.abs((refreshProof?.iat ?? 0) * 1000 - (Date.now() + 40_000))).toBeLessThan(2_000);
+    // On the browser's own clock it would be 40 s off; a few seconds of slack for the steps the test clock took since.
+    expect(Math.abs((refreshProof?.iat ?? 0) * 1000 - (Date.now() + 40_000))).toBeLessThan(5_000);
   });
 
   it('asks for a nonce only in a DPoP challenge: a Bearer one naming use_dpop_nonce is no such request', () => {

@@ -4,6 +4,8 @@ import type { StoredSession } from '../stored-session.ts';
 import type { DpopKeyStore } from '../session/types.ts';
 
 const DB = 'latchkey';
+/** How far the clock offset of a key's handle may be from the session's before the handle is made again. */
+const REBUILD_OFFSET_MS = 10_000;
 const OBJECTS = 'dpop-keys';
 
 function isKeyPair(value: unknown): value is CryptoKeyPair {
@@ -123,9 +125,9 @@ export class DpopKeys {
     if (jkt === undefined) return undefined;
     const current = this.#current;
     if (current?.jkt === jkt) {
-      // The handle's proofs carry the offset in whole seconds: one made before the provider's clock was known
-      // (at sign-in), or on an older estimate, is made again on the session's.
-      if (Math.round(current.clockOffsetMs / 1000) === Math.round(stored.clock_offset_ms / 1000)) return current;
+      // A handle made before the provider's clock was known (at sign-in), or on an estimate far from the
+      // session's, is made again on it. Not for a second or two: a new handle has none of the provider's nonces.
+      if (Math.abs(current.clockOffsetMs - stored.clock_offset_ms) < REBUILD_OFFSET_MS) return current;
       return (this.#current = await dpopKey(provider, current.pair, stored.clock_offset_ms));
     }
     const pair = await this.#read();
