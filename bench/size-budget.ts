@@ -130,7 +130,9 @@ export async function sizeChecks(): Promise<SizeCheck[]> {
       // The browser side of BFF mode: no protocol, no oauth4webapi, no browser-mode session (see the bench's metafile check).
       // 8.91 kB: createBffSession 4.4 kB, the Angular adapter (Auth, guard, interceptor) 3.7 kB, the idle monitor 0.6 kB.
       // 9.16 kB with auth.fetch()/auth.dpop() and the guard's options and SKIP_LATCHKEY_TOKEN (shared by both modes).
-      budgets: [{ part: 'total', budgetBytes: 9_200, targetBytes: 6_000 }],
+      // 8.67 kB since each mode provides its own request authorizer (the token path, refresh and nonce retry
+      // are browser mode's) and reads its own `tokenFor` (BFF mode makes its one rule: no origin parser).
+      budgets: [{ part: 'total', budgetBytes: 8_700, targetBytes: 6_000 }],
     },
   ];
 }

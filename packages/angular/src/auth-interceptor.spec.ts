@@ -15,7 +15,7 @@ import { Auth } from './auth';
 import { authInterceptor, SKIP_LATCHKEY_TOKEN } from './auth-interceptor';
 import { LATCHKEY_SESSION_FACTORY, type LatchkeyAngularConfig } from './latchkey-options';
 import { provideLatchkey, withDpop, withTokenFor } from './provide-latchkey';
-import { ɵLATCHKEY_REQUEST_AUTHORIZER } from './request-auth';
+import { tokenAuthorizer, ɵLATCHKEY_REQUEST_AUTHORIZER } from './request-auth';
 
 async function setUp(user: { sub: string } | null = { sub: 'alice' }, after: Provider[] = []) {
   TestBed.configureTestingModule({
@@ -54,10 +54,10 @@ describe('authInterceptor', () => {
     const { http, backend } = await setUp({ sub: 'alice' }, [
       {
         provide: ɵLATCHKEY_REQUEST_AUTHORIZER,
-        useValue: {
-          authorize: async (req: HttpRequest<unknown>, token: string) =>
+        useValue: tokenAuthorizer({
+          sign: async (_auth, req: HttpRequest<unknown>, token: string) =>
             req.clone({ setHeaders: { Authorization: `DPoP ${token}`, DPoP: 'proof' } }),
-        },
+        }),
       },
     ]);
     void firstValueFrom(http.get('https://api.example.com/things'));

@@ -1,14 +1,7 @@
 import { DOCUMENT } from '@angular/common';
-import {
-  HttpContextToken,
-  HttpErrorResponse,
-  type HttpEvent,
-  type HttpHandlerFn,
-  type HttpInterceptorFn,
-  type HttpRequest,
-} from '@angular/common/http';
+import { HttpContextToken, type HttpEvent, type HttpHandlerFn, type HttpInterceptorFn, type HttpRequest } from '@angular/common/http';
 import { inject } from '@angular/core';
-import { catchError, from, switchMap, throwError, type Observable } from 'rxjs';
+import { from, switchMap, type Observable } from 'rxjs';
 import { Auth } from './auth';
 import { ɵLATCHKEY_REQUEST_AUTHORIZER, type RequestAuthorizer } from './request-auth';
 import { matchesTokenRule } from './token-rules';
@@ -64,27 +57,5 @@ function intercept(
   ) {
     return next(req);
   }
-  if (authorizer.noToken) return next(authorizer.authorize(req, '', url) as HttpRequest<unknown>);
-  let sent: string | undefined;
-  // After a 401 the session refreshes only if the refused token is still its current one.
-  const withToken = (forceRefresh: boolean) =>
-    from(auth.getAccessToken(forceRefresh && sent ? { forceRefresh, rejectedToken: sent } : { forceRefresh }).catch(() => undefined)).pipe(
-      switchMap((token) => {
-        sent = token;
-        if (!token) return next(req);
-        // A proof that cannot be made (the DPoP key is gone, or IndexedDB failed) sends it without the token.
-        return from(Promise.resolve(authorizer.authorize(req, token, url)).catch(() => ((sent = undefined), req))).pipe(switchMap(next));
-      }),
-    );
-  const refused = (error: unknown) => error instanceof HttpErrorResponse && error.status === 401;
-  // Only a token that was sent and refused is worth a refresh: a request that went without one proves nothing about it.
-  const refreshAndRetry = (error: unknown) =>
-    refused(error) && sent !== undefined && auth.authenticated() ? withToken(true) : throwError(() => error);
-  return withToken(false).pipe(
-    catchError((error: unknown) =>
-      refused(error) && authorizer.nonceChallenge?.(url, error as HttpErrorResponse)
-        ? withToken(false).pipe(catchError(refreshAndRetry))
-        : refreshAndRetry(error),
-    ),
-  );
+  return authorizer.send(auth, req, url, next);
 }

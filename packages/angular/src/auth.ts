@@ -29,7 +29,6 @@ import {
   type LatchkeyConfigSource,
   type TokenRule,
 } from './latchkey-options';
-import { parseTokenRules } from './token-rules';
 import { checkIdleOptions } from './idle-options';
 
 /**
@@ -130,9 +129,9 @@ export class Auth {
     // On the server the browser's store is out of reach: stay `loading` and render a placeholder (or,
     // in BFF mode, the state the server read from the request's cookie).
     if (!this.#browser) return undefined;
-    const { source, overrides } = this.#options;
+    const { source, overrides, rules } = this.#options;
     const { tokenFor, idle, ...config } = { ...(await this.#load(source)), ...overrides };
-    if (tokenFor) this.#tokenRules = [...this.#tokenRules, ...parseTokenRules(tokenFor)];
+    if (tokenFor) this.#tokenRules = [...this.#tokenRules, ...rules(tokenFor)];
     this.#configured = true;
     this.#markConfigured();
     if (this.#destroyed) return undefined;

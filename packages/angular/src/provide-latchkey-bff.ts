@@ -8,7 +8,13 @@ import {
   type LatchkeyConfig,
   type SessionState,
 } from '@latchkey/core';
-import { LATCHKEY_SESSION_FACTORY, ɵLATCHKEY_SERVER_STATE, type IdleTimeoutOptions, type LatchkeyAngularConfig } from './latchkey-options';
+import {
+  LATCHKEY_SESSION_FACTORY,
+  ɵLATCHKEY_SERVER_STATE,
+  type IdleTimeoutOptions,
+  type LatchkeyAngularConfig,
+  type TokenRule,
+} from './latchkey-options';
 import { LatchkeyFeatureKind, ɵprovideLatchkeyWith, type LatchkeyFeature } from './provide-latchkey';
 import { ɵLATCHKEY_REQUEST_AUTHORIZER, type RequestAuthorizer } from './request-auth';
 
@@ -32,10 +38,9 @@ export interface LatchkeyRequestContext {
 // The server's session reaches the browser's first render through TransferState, so hydration keeps it.
 const SESSION_KEY = makeStateKey<BffSessionBody>('latchkey-bff-session');
 
-/** `X-Latchkey-CSRF: 1` on requests to the app's own BFF; never a token. */
+/** `X-Latchkey-CSRF: 1` on requests to the app's own BFF; never a token (and a 401 is the answer). */
 const csrfAuthorizer: RequestAuthorizer = {
-  noToken: true,
-  authorize: (req) => req.clone({ setHeaders: { 'X-Latchkey-CSRF': '1' } }),
+  send: (_auth, req, _url, next) => next(req.clone({ setHeaders: { 'X-Latchkey-CSRF': '1' } })),
 };
 
 function serverState(body: BffSessionBody | undefined): SessionState | null {
@@ -106,7 +111,13 @@ export function provideLatchkeyBff(source: LatchkeyBffSource = {}, ...features: 
       },
     },
   ];
-  return ɵprovideLatchkeyWith(() => bffConfig(source), features, mode);
+  // bffConfig's `tokenFor` is the one rule, already made: BFF mode bundles no parser of origins.
+  return ɵprovideLatchkeyWith(
+    () => bffConfig(source),
+    features,
+    mode,
+    (rules) => rules as unknown as TokenRule[],
+  );
 }
 
 /**
@@ -121,7 +132,8 @@ async function bffConfig(source: LatchkeyBffSource): Promise<LatchkeyAngularConf
   return {
     issuer: origin,
     clientId: `bff${base}`,
-    tokenFor: [`${origin}${base}/`],
+    // The BFF's own path, as a rule (createBffSession checks `baseUrl`: a path of plain characters).
+    tokenFor: [{ origin, pathPrefix: `${base}/` } satisfies TokenRule] as unknown as string[],
     ...(idle && { idle }),
     ɵbff: options,
   } as LatchkeyAngularConfig;

@@ -11,7 +11,7 @@ import {
   type LatchkeyOptions,
 } from './latchkey-options';
 import { checkIdleOptions } from './idle-options';
-import { tokenSessionAuthorizerProvider } from './request-auth';
+import { sessionSigner, tokenAuthorizer, ɵLATCHKEY_REQUEST_AUTHORIZER } from './request-auth';
 import { parseTokenRules } from './token-rules';
 
 export enum LatchkeyFeatureKind {
@@ -47,17 +47,26 @@ export interface LatchkeyFeature<Kind extends LatchkeyFeatureKind = LatchkeyFeat
  * @throws LatchkeyConfigError `LATCHKEY_CONFIG_INVALID` for contradictory features (the same one twice), in development.
  */
 export function provideLatchkey(config: LatchkeyConfigSource, ...features: LatchkeyFeature[]): EnvironmentProviders {
-  return ɵprovideLatchkeyWith(config, features, [
-    { provide: LATCHKEY_SESSION_FACTORY, useValue: createSession },
-    tokenSessionAuthorizerProvider,
-  ]);
+  return ɵprovideLatchkeyWith(
+    config,
+    features,
+    [
+      { provide: LATCHKEY_SESSION_FACTORY, useValue: createSession },
+      { provide: ɵLATCHKEY_REQUEST_AUTHORIZER, useValue: tokenAuthorizer(sessionSigner) },
+    ],
+    parseTokenRules,
+  );
 }
 
-/** @internal What both modes provide: the features (each once), `Auth`, and its start before the first render. */
+/**
+ * @internal What both modes provide: the features (each once), `Auth`, and its start before the first
+ * render; `rules` reads the configuration's `tokenFor` (each mode its own, so BFF mode bundles no parser).
+ */
 export function ɵprovideLatchkeyWith(
   config: LatchkeyConfigSource,
   features: readonly LatchkeyFeature[],
   mode: Provider[],
+  rules: LatchkeyOptions['rules'],
 ): EnvironmentProviders {
   // A mistake of the app's code, found in development (as Angular's own providers check theirs).
   if (ngDevMode) {
@@ -71,7 +80,7 @@ export function ɵprovideLatchkeyWith(
   }
   const overrides = Object.assign({}, ...features.map((f) => f.ɵconfig)) as Partial<LatchkeyConfig>;
   return makeEnvironmentProviders([
-    { provide: ɵLATCHKEY_OPTIONS, useValue: { source: config, overrides } satisfies LatchkeyOptions },
+    { provide: ɵLATCHKEY_OPTIONS, useValue: { source: config, overrides, rules } satisfies LatchkeyOptions },
     mode,
     Auth,
     provideAppInitializer(() => inject(Auth).ɵinit()),

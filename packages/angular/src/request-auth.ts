@@ -1,51 +1,77 @@
-import { InjectionToken, inject } from '@angular/core';
-import type { HttpErrorResponse, HttpRequest } from '@angular/common/http';
+import { InjectionToken } from '@angular/core';
+import { HttpErrorResponse, type HttpEvent, type HttpHandlerFn, type HttpRequest } from '@angular/common/http';
 import type { TokenSession } from '@latchkey/core';
-import { Auth } from './auth';
+import { catchError, from, switchMap, throwError, type Observable } from 'rxjs';
+import type { Auth } from './auth';
 
 /**
- * How `authInterceptor` authorizes a request to a configured origin, per session mode: browser mode
- * asks the session (a Bearer token, or a DPoP one with a fresh proof); BFF mode sends the CSRF header
- * only, no token.
+ * How `authInterceptor` sends a request to a configured origin, per session mode: browser mode with the
+ * access token ({@link tokenAuthorizer}), BFF mode with the CSRF header only. Each mode provides its own,
+ * so an app bundles only its mode's.
  */
 export interface RequestAuthorizer {
-  /** BFF mode: the request needs no token (the BFF attaches it); `authorize` gets `''`, and a 401 is not retried. */
-  readonly noToken?: boolean;
-  /** The request to `url` with its credential for `accessToken`. */
-  authorize(req: HttpRequest<unknown>, accessToken: string, url: URL): HttpRequest<unknown> | Promise<HttpRequest<unknown>>;
-  /** After a 401: the API asked for a DPoP nonce, now kept; worth one retry. */
-  nonceChallenge?(url: URL, error: HttpErrorResponse): boolean;
+  send(auth: Auth, req: HttpRequest<unknown>, url: URL, next: HttpHandlerFn): Observable<HttpEvent<unknown>>;
 }
 
-/** `Authorization: Bearer <access token>` (RFC 6750 §2.1): the default, for a session of another kind. */
-export const bearerAuthorizer: RequestAuthorizer = {
-  authorize: (req, accessToken) => req.clone({ setHeaders: { Authorization: `Bearer ${accessToken}` } }),
-};
+/** How browser mode puts the access token on a request: `Bearer`, or `DPoP` with a fresh proof. */
+export interface RequestSigner {
+  /** The request to `url` with its credential for `accessToken`. */
+  sign(auth: Auth, req: HttpRequest<unknown>, accessToken: string, url: URL): HttpRequest<unknown> | Promise<HttpRequest<unknown>>;
+  /** After a 401: the API asked for a DPoP nonce, now kept; worth one retry. */
+  nonceChallenge?(auth: Auth, url: URL, error: HttpErrorResponse): boolean;
+}
+
+const session = (auth: Auth) => auth.ɵsession() as Partial<TokenSession> | undefined;
 
 /**
  * Browser mode: the session's headers — `Authorization: Bearer <token>` (RFC 6750), or `DPoP <token>` with
- * a `DPoP` proof (RFC 9449). A session of another kind (a custom factory's) gets {@link bearerAuthorizer}.
+ * a `DPoP` proof (RFC 9449). A session of another kind (a custom factory's) gets `Bearer`.
  */
-export function tokenSessionAuthorizer(auth: Auth): RequestAuthorizer {
-  const session = () => auth.ɵsession() as Partial<TokenSession> | undefined;
+export const sessionSigner: RequestSigner = {
+  sign: async (auth, req, accessToken, url) =>
+    req.clone({
+      setHeaders: (await session(auth)?.authorizeRequest?.(req.method, url.href, accessToken)) ?? {
+        Authorization: `Bearer ${accessToken}`,
+      },
+    }),
+  nonceChallenge: (auth, url, error) => session(auth)?.dpopNonceChallenge?.(url.href, error) === true,
+};
+
+/**
+ * Browser mode's sending: the access token (waiting for a refresh in flight) put on by `signer`. On a 401
+ * it retries once with the API's DPoP nonce when it asked for one, and refreshes once and retries once
+ * when the token it sent was refused. Signed out, the request goes without a token.
+ */
+export function tokenAuthorizer(signer: RequestSigner): RequestAuthorizer {
   return {
-    authorize: async (req, accessToken, url) => {
-      const authorize = session()?.authorizeRequest;
-      if (!authorize) return bearerAuthorizer.authorize(req, accessToken, url);
-      return req.clone({ setHeaders: await authorize.call(session(), req.method, url.href, accessToken) });
+    send: (auth, req, url, next) => {
+      let sent: string | undefined;
+      // After a 401 the session refreshes only if the refused token is still its current one.
+      const withToken = (forceRefresh: boolean) =>
+        from(
+          auth.getAccessToken(forceRefresh && sent ? { forceRefresh, rejectedToken: sent } : { forceRefresh }).catch(() => undefined),
+        ).pipe(
+          switchMap((token) => {
+            sent = token;
+            if (!token) return next(req);
+            // A proof that cannot be made (the DPoP key is gone, or IndexedDB failed) sends it without the token.
+            return from(Promise.resolve(signer.sign(auth, req, token, url)).catch(() => ((sent = undefined), req))).pipe(switchMap(next));
+          }),
+        );
+      const refused = (error: unknown) => error instanceof HttpErrorResponse && error.status === 401;
+      // Only a token that was sent and refused is worth a refresh: a request that went without one proves nothing about it.
+      const refreshAndRetry = (error: unknown) =>
+        refused(error) && sent !== undefined && auth.authenticated() ? withToken(true) : throwError(() => error);
+      return withToken(false).pipe(
+        catchError((error: unknown) =>
+          refused(error) && signer.nonceChallenge?.(auth, url, error as HttpErrorResponse)
+            ? withToken(false).pipe(catchError(refreshAndRetry))
+            : refreshAndRetry(error),
+        ),
+      );
     },
-    nonceChallenge: (url, error) => session()?.dpopNonceChallenge?.(url.href, error) === true,
   };
 }
 
-/** @internal The mode's authorizer: `provideLatchkey` provides the session's, `provideLatchkeyBff` the CSRF header. */
-export const ɵLATCHKEY_REQUEST_AUTHORIZER = new InjectionToken<RequestAuthorizer>(ngDevMode ? 'ɵLATCHKEY_REQUEST_AUTHORIZER' : '', {
-  providedIn: 'root',
-  factory: () => bearerAuthorizer,
-});
-
-/** Browser mode's {@link ɵLATCHKEY_REQUEST_AUTHORIZER}. */
-export const tokenSessionAuthorizerProvider = {
-  provide: ɵLATCHKEY_REQUEST_AUTHORIZER,
-  useFactory: () => tokenSessionAuthorizer(inject(Auth)),
-};
+/** @internal The mode's authorizer: `provideLatchkey` provides the token's, `provideLatchkeyBff` the CSRF header's. */
+export const ɵLATCHKEY_REQUEST_AUTHORIZER = new InjectionToken<RequestAuthorizer>(ngDevMode ? 'ɵLATCHKEY_REQUEST_AUTHORIZER' : '');
