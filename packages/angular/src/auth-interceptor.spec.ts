@@ -247,13 +247,18 @@ describe('authInterceptor', () => {
       backend.verify();
     });
 
-    it('a proof that cannot be made (the key is gone, the session ended) sends the request without a token', async () => {
+    /** A request whose proof cannot be made (the session's `failProofs`), on its way to the backend. */
+    async function withoutProof() {
       const { http, backend, session } = setUpDpop();
       await TestBed.inject(ApplicationInitStatus).donePromise;
       session.failProofs = true;
       const response = firstValueFrom(http.get('https://api.example.com/me'));
       await tick();
-      const request = backend.expectOne('https://api.example.com/me');
+      return { backend, session, response, request: backend.expectOne('https://api.example.com/me') };
+    }
+
+    it('a proof that cannot be made (the key is gone, the session ended) sends the request without a token', async () => {
+      const { request, response } = await withoutProof();
       expect(request.request.headers.has('Authorization')).toBe(false);
       expect(request.request.headers.has('DPoP')).toBe(false);
       request.flush({});
@@ -261,12 +266,8 @@ describe('authInterceptor', () => {
     });
 
     it('… and its 401 is not answered with a refresh: the request went without the token, which proves nothing about it', async () => {
-      const { http, backend, session } = setUpDpop();
-      await TestBed.inject(ApplicationInitStatus).donePromise;
-      session.failProofs = true;
-      const response = firstValueFrom(http.get('https://api.example.com/me'));
-      await tick();
-      backend.expectOne('https://api.example.com/me').flush({}, { status: 401, statusText: 'Unauthorized' });
+      const { backend, session, response, request } = await withoutProof();
+      request.flush({}, { status: 401, statusText: 'Unauthorized' });
       await expect(response).rejects.toBeInstanceOf(HttpErrorResponse);
       expect(session.accessTokenRequests).toEqual([{ forceRefresh: false }]);
       backend.verify();

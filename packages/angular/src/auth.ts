@@ -130,8 +130,9 @@ export class Auth {
     // in BFF mode, the state the server read from the request's cookie).
     if (!this.#browser) return undefined;
     const { source, overrides, rules } = this.#options;
-    const { tokenFor, idle, ...config } = { ...(await this.#load(source)), ...overrides };
-    if (tokenFor) this.#tokenRules = [...this.#tokenRules, ...rules(tokenFor)];
+    const loaded: LatchkeyAngularConfig = { ...(await this.#load(source)), ...overrides };
+    const { tokenFor: _, idle, ...config } = loaded;
+    this.#tokenRules = [...this.#tokenRules, ...rules(loaded)];
     this.#configured = true;
     this.#markConfigured();
     if (this.#destroyed) return undefined;

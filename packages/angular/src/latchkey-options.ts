@@ -18,8 +18,8 @@ export type LatchkeyConfigSource = LatchkeyAngularConfig | (() => LatchkeyAngula
 export interface LatchkeyOptions {
   readonly source: LatchkeyConfigSource;
   readonly overrides: Partial<LatchkeyConfig>;
-  /** The origins of the configuration's `tokenFor`, checked (browser mode: `withTokenFor()`'s rules). */
-  readonly rules: (tokenFor: readonly string[]) => readonly TokenRule[];
+  /** More origins for `authInterceptor`, from the (loaded) configuration: browser mode's `tokenFor`, checked. */
+  readonly rules: (config: LatchkeyAngularConfig) => readonly TokenRule[];
 }
 
 /** @internal The configuration source and the features' overrides, as given to {@link provideLatchkey}. */

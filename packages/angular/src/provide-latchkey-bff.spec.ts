@@ -59,6 +59,7 @@ describe('provideLatchkeyBff', () => {
     void firstValueFrom(http.get('/bff/api/demo/private'));
     void firstValueFrom(http.get(`${origin}/bff/session`));
     void firstValueFrom(http.get(`${origin}/other/path`));
+    void firstValueFrom(http.get(`${origin}/bffx/session`));
     void firstValueFrom(http.get('https://api.example.com/x'));
     await new Promise((resolve) => setTimeout(resolve, 0));
     for (const url of ['/bff/api/demo/private', `${origin}/bff/session`]) {
@@ -66,7 +67,7 @@ describe('provideLatchkeyBff', () => {
       expect(request.headers.get('X-Latchkey-CSRF')).toBe('1');
       expect(request.headers.has('Authorization')).toBe(false);
     }
-    for (const url of [`${origin}/other/path`, 'https://api.example.com/x']) {
+    for (const url of [`${origin}/other/path`, `${origin}/bffx/session`, 'https://api.example.com/x']) {
       const request = backend.expectOne(url).request;
       expect(request.headers.has('X-Latchkey-CSRF')).toBe(false);
       expect(request.headers.has('Authorization')).toBe(false);

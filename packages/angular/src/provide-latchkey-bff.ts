@@ -38,6 +38,12 @@ export interface LatchkeyRequestContext {
 // The server's session reaches the browser's first render through TransferState, so hydration keeps it.
 const SESSION_KEY = makeStateKey<BffSessionBody>('latchkey-bff-session');
 
+/** The configuration BFF mode starts `Auth` from: the session's options, and the one origin rule for the CSRF header. */
+interface BffAngularConfig extends LatchkeyAngularConfig {
+  readonly ɵbff: Omit<LatchkeyBffOptions, 'idle'>;
+  readonly ɵrules: readonly TokenRule[];
+}
+
 /** `X-Latchkey-CSRF: 1` on requests to the app's own BFF; never a token (and a 401 is the answer). */
 const csrfAuthorizer: RequestAuthorizer = {
   send: (_auth, req, _url, next) => next(req.clone({ setHeaders: { 'X-Latchkey-CSRF': '1' } })),
@@ -101,7 +107,7 @@ export function provideLatchkeyBff(source: LatchkeyBffSource = {}, ...features: 
         return (config: LatchkeyConfig) => {
           const initialState = transfer.get(SESSION_KEY, null);
           transfer.remove(SESSION_KEY);
-          const options = (config as LatchkeyConfig & { ɵbff: BffSessionOptions }).ɵbff;
+          const options = (config as BffAngularConfig).ɵbff;
           return createBffSession({
             ...options,
             ...(config.warnBeforeSeconds !== undefined && { warnBeforeSeconds: config.warnBeforeSeconds }),
@@ -111,12 +117,12 @@ export function provideLatchkeyBff(source: LatchkeyBffSource = {}, ...features: 
       },
     },
   ];
-  // bffConfig's `tokenFor` is the one rule, already made: BFF mode bundles no parser of origins.
+  // The one rule bffConfig made: BFF mode bundles no parser of origins.
   return ɵprovideLatchkeyWith(
     () => bffConfig(source),
     features,
     mode,
-    (rules) => rules as unknown as TokenRule[],
+    (loaded) => (loaded as BffAngularConfig).ɵrules,
   );
 }
 
@@ -124,7 +130,7 @@ export function provideLatchkeyBff(source: LatchkeyBffSource = {}, ...features: 
  * The options as the configuration `Auth` starts from: the BFF's own path is where `authInterceptor`
  * sends the CSRF header; the client id names the idle monitor's key.
  */
-async function bffConfig(source: LatchkeyBffSource): Promise<LatchkeyAngularConfig> {
+async function bffConfig(source: LatchkeyBffSource): Promise<BffAngularConfig> {
   const { idle, ...options } = typeof source === 'function' ? await source() : source;
   const base = (options.baseUrl ?? '/bff').replace(/\/+$/, '');
   // Loaded in the browser only (a server render starts no session).
@@ -132,9 +138,9 @@ async function bffConfig(source: LatchkeyBffSource): Promise<LatchkeyAngularConf
   return {
     issuer: origin,
     clientId: `bff${base}`,
-    // The BFF's own path, as a rule (createBffSession checks `baseUrl`: a path of plain characters).
-    tokenFor: [{ origin, pathPrefix: `${base}/` } satisfies TokenRule] as unknown as string[],
+    // The BFF's own path (createBffSession checks `baseUrl`: a path of plain characters).
+    ɵrules: [{ origin, pathPrefix: `${base}/` }],
     ...(idle && { idle }),
     ɵbff: options,
-  } as LatchkeyAngularConfig;
+  } satisfies BffAngularConfig;
 }

@@ -54,13 +54,13 @@ export function provideLatchkey(config: LatchkeyConfigSource, ...features: Latch
       { provide: LATCHKEY_SESSION_FACTORY, useValue: createSession },
       { provide: ɵLATCHKEY_REQUEST_AUTHORIZER, useValue: tokenAuthorizer(sessionSigner) },
     ],
-    parseTokenRules,
+    (loaded) => parseTokenRules(loaded.tokenFor ?? []),
   );
 }
 
 /**
  * @internal What both modes provide: the features (each once), `Auth`, and its start before the first
- * render; `rules` reads the configuration's `tokenFor` (each mode its own, so BFF mode bundles no parser).
+ * render; `rules` gives the configuration's origins (each mode its own, so BFF mode bundles no parser).
  */
 export function ɵprovideLatchkeyWith(
   config: LatchkeyConfigSource,
